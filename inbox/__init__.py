@@ -1,0 +1,75 @@
+"""LINE Inbox: a support inbox for LINE Official Accounts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings from the environment, then `config` overrides (tests)."""
+    from inbox import auth, cli, crypto, database, errors, i18n, jobs, line, realtime
+    from inbox.api import bp as api_bp
+    from inbox.auth.routes import bp as auth_bp
+    from inbox.config import DEFAULTS, from_environment
+    from inbox.extensions import csrf, db, migrate, socketio
+    from inbox.history import index as search_index
+    from inbox.home import bp as home_bp
+    from inbox.media.routes import bp as media_bp
+    from inbox.models.types import render_migration_item
+    from inbox.webhooks.routes import bp as webhooks_bp
+
+    overrides = dict(config or {})
+    app = Flask(
+        "inbox",
+        root_path=str(PROJECT_ROOT / "inbox"),
+        instance_path=overrides.pop("INSTANCE_PATH", None)
+        or os.environ.get("INSTANCE_PATH")
+        or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(DEFAULTS)
+    app.config.update(from_environment(Path(app.instance_path), given=overrides.keys()))
+    app.config.update(overrides)
+
+    crypto.init_app(app)
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,  # SQLite alters tables by copying them
+        render_item=render_migration_item,
+        include_name=search_index.include_in_schema_check,
+    )
+    auth.init_app(app)
+    i18n.init_app(app)
+    csrf.init_app(app)
+    # One SocketIO object serves the process; drop a Redis manager an earlier app left in it.
+    socketio.server_options.pop("client_manager", None)
+    socketio.init_app(app, message_queue=app.config["REDIS_URL"], async_mode="threading")
+    errors.init_app(app)
+    line.init_app(app)
+    jobs.init_app(app)
+    realtime.init_app(app)
+    search_index.init_app(app)
+    cli.init_app(app)
+    for blueprint in (auth_bp, home_bp, webhooks_bp, api_bp, media_bp):
+        app.register_blueprint(blueprint)
+    if app.config.get("LINE_SANDBOX"):
+        from inbox import sandbox
+
+        sandbox.init_app(app)
+        # The LINE client talks to the sandbox over HTTP, unless a test says otherwise.
+        for key, url in sandbox.client_urls(app).items():
+            if key not in overrides:
+                app.config[key] = url
+    return app

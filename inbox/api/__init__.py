@@ -1,0 +1,7 @@
+"""The JSON API under /api: the UI and API clients read and write the store through it."""
+
+from inbox.api import actions  # noqa: F401 - the write routes join the blueprint
+from inbox.api.routes import bp
+from inbox.history import routes as history_routes  # noqa: F401 - and the history search
+
+__all__ = ["bp"]

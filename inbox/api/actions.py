@@ -1,0 +1,198 @@
+"""The write side of /api: sending, conversation actions, notes, leaving, composer hints."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from inbox.api.routes import bp, conversation_or_404
+from inbox.api.serializers import conversation_json, message_json, user_brief
+from inbox.auth import roles_required
+from inbox.conversations.actions import add_note, leave_chat, update_conversation
+from inbox.conversations.queries import last_messages
+from inbox.extensions import db
+from inbox.line.errors import LineError
+from inbox.models import Conversation, ConversationStatus, Message, Role, User
+from inbox.outgoing import CannotSend, SendMode, queue_texts, reply_window, retry_failed
+from inbox.outgoing.media import queue_media
+from inbox.outgoing.quota import push_quota
+from inbox.outgoing.service import check_can_send
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, _("Send a JSON object."))
+    return body
+
+
+def _with_last_message(conversation: Conversation) -> dict:
+    """A conversation as the list shows it, so clients can replace their row with it."""
+    latest = last_messages([conversation.id]).get(conversation.id)
+    return conversation_json(conversation, current_user, latest)
+
+
+def _refused(refusal: CannotSend) -> None:
+    abort(409 if refusal.code in ("blocked", "not_member", "not_failed") else 400, str(refusal))
+
+
+@bp.post("/conversations/<int:conversation_id>/messages")
+@roles_required(Role.AGENT)
+def send(conversation_id: int) -> ResponseReturnValue:
+    """Queue text messages: `{"texts": [...]}` or `{"text": ...}`, `"mode": auto|reply|push`.
+
+    Answers 202 with the messages as pending; their delivery state follows (sent or failed).
+    """
+    conversation = conversation_or_404(conversation_id)
+    body = _json_body()
+    texts = body.get("texts", [body["text"]] if "text" in body else None)
+    if not isinstance(texts, list) or not all(isinstance(text, str) for text in texts):
+        abort(400, _("Give text, or texts as a list of strings."))
+    if body.get("mode", "auto") not in {mode.value for mode in SendMode}:
+        abort(400, _("mode must be auto, reply or push."))
+    try:
+        mode = SendMode(body.get("mode", "auto"))
+        messages = queue_texts(conversation, current_user, texts, mode)
+    except CannotSend as refusal:
+        _refused(refusal)
+    return jsonify(messages=[message_json(message, current_user) for message in messages]), 202
+
+
+@bp.post("/conversations/<int:conversation_id>/attachments")
+@roles_required(Role.AGENT)
+def send_media(conversation_id: int) -> ResponseReturnValue:
+    """Send an image (JPEG, PNG) or video (MP4) as multipart `file`, with an optional `preview`
+    image for a video and `mode`. Answers 202 with the pending message."""
+    conversation = conversation_or_404(conversation_id)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        abort(400, _("Attach the image or video as 'file'."))
+    mode = request.form.get("mode", "auto")
+    if mode not in {item.value for item in SendMode}:
+        abort(400, _("mode must be auto, reply or push."))
+    preview = request.files.get("preview")
+    try:
+        message = queue_media(
+            conversation,
+            current_user,
+            upload.stream,
+            upload.mimetype,
+            upload.filename,
+            preview=preview.stream if preview and preview.filename else None,
+            mode=SendMode(mode),
+        )
+    except CannotSend as refusal:
+        _refused(refusal)
+    return jsonify(messages=[message_json(message, current_user)]), 202
+
+
+@bp.post("/messages/<int:message_id>/retry")
+@roles_required(Role.AGENT)
+def retry(message_id: int) -> ResponseReturnValue:
+    """Send a failed message again (by push, with its original retry key)."""
+    message = db.session.get(Message, message_id)
+    if message is None:
+        abort(404, _("There is no message %(id)d.", id=message_id))
+    try:
+        group = retry_failed(message)
+    except CannotSend as refusal:
+        _refused(refusal)
+    return jsonify(messages=[message_json(item, current_user) for item in group]), 202
+
+
+@bp.patch("/conversations/<int:conversation_id>")
+@roles_required(Role.AGENT)
+def update(conversation_id: int) -> ResponseReturnValue:
+    """Change `status` (open, pending, resolved) and/or `assignee_id` (a user id, or null)."""
+    conversation = conversation_or_404(conversation_id)
+    body = _json_body()
+    status = None
+    if "status" in body:
+        if body["status"] not in {status.value for status in ConversationStatus}:
+            abort(400, _("status must be open, pending or resolved."))
+        status = ConversationStatus(body["status"])
+    assignee, unassign = None, False
+    if "assignee_id" in body:
+        if body["assignee_id"] is None:
+            unassign = True
+        elif isinstance(body["assignee_id"], int):
+            assignee = db.session.get(User, body["assignee_id"])
+            if assignee is None:
+                abort(400, _("There is no user %(id)d.", id=body["assignee_id"]))
+        else:
+            abort(400, _("assignee_id must be a user id or null."))
+    try:
+        update_conversation(conversation, status=status, assignee=assignee, unassign=unassign)
+    except CannotSend as refusal:
+        _refused(refusal)
+    return jsonify(_with_last_message(conversation))
+
+
+@bp.post("/conversations/<int:conversation_id>/notes")
+@roles_required(Role.AGENT)
+def note(conversation_id: int) -> ResponseReturnValue:
+    """A private note (`{"text"}`) in the thread, never sent to LINE."""
+    conversation = conversation_or_404(conversation_id)
+    text = _json_body().get("text")
+    if not isinstance(text, str):
+        abort(400, _("Give the note's text."))
+    try:
+        created = add_note(conversation, current_user, text)
+    except CannotSend as refusal:
+        _refused(refusal)
+    return jsonify(message_json(created, current_user)), 201
+
+
+@bp.post("/conversations/<int:conversation_id>/leave")
+@roles_required(Role.AGENT)
+def leave(conversation_id: int) -> ResponseReturnValue:
+    """Take the bot out of this group or room (LINE's Leave API)."""
+    conversation = conversation_or_404(conversation_id)
+    try:
+        leave_chat(conversation, current_user)
+    except CannotSend as refusal:
+        _refused(refusal)
+    except LineError as error:
+        response = jsonify(
+            error="LINE refused",
+            message=_("LINE refused to leave: %(reason)s", reason=error.message),
+            status=502,
+            line=error.as_dict(),
+        )
+        response.status_code = 502
+        return response
+    return jsonify(_with_last_message(conversation))
+
+
+@bp.get("/conversations/<int:conversation_id>/composer")
+@roles_required(Role.AGENT, Role.SUPERVISOR)
+def composer(conversation_id: int) -> ResponseReturnValue:
+    """What the composer shows: can we send, is a free reply available, how much push quota."""
+    conversation = conversation_or_404(conversation_id)
+    can_send, reason = True, None
+    try:
+        check_can_send(conversation)
+    except CannotSend as refusal:
+        can_send, reason = False, str(refusal)
+    window = reply_window(conversation)
+    return jsonify(
+        can_send=can_send,
+        reason=reason,
+        reply_seconds_left=window.seconds_left if window and window.seconds_left > 0 else None,
+        quota=push_quota(conversation.channel),
+    )
+
+
+@bp.get("/agents")
+@roles_required(Role.AGENT, Role.SUPERVISOR)
+def agents() -> ResponseReturnValue:
+    """People conversations can be assigned to."""
+    people = db.session.scalars(
+        sa.select(User)
+        .where(User.role.in_([Role.AGENT, Role.ADMIN]), User.active.is_(True))
+        .order_by(User.display_name, User.email)
+    )
+    return jsonify(agents=[{**user_brief(user), "role": user.role.value} for user in people])

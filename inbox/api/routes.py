@@ -1,0 +1,112 @@
+"""GET /api/conversations, /api/conversations/<id>, /api/conversations/<id>/messages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import BadRequest
+
+from inbox.api.serializers import conversation_detail_json, conversation_json, message_json
+from inbox.auth import roles_required
+from inbox.conversations.queries import (
+    ConversationFilters,
+    last_messages,
+    list_conversations,
+    thread_page,
+)
+from inbox.errors import handle_http_error
+from inbox.extensions import db
+from inbox.models import Conversation, ConversationStatus, Role
+from inbox.pagination import BadCursor
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.errorhandler(BadCursor)
+def bad_cursor(error: BadCursor) -> ResponseReturnValue:
+    return handle_http_error(BadRequest(_("The cursor is not valid; use one this API returned.")))
+
+
+def page_size() -> int:
+    default, largest = current_app.config["API_PAGE_SIZE"], current_app.config["API_MAX_PAGE_SIZE"]
+    raw = request.args.get("limit")
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= largest:
+        abort(400, _("limit must be a whole number from 1 to %(largest)d.", largest=largest))
+    return int(raw)
+
+
+def _filters() -> ConversationFilters:
+    args = request.args
+    channel = args.get("channel")
+    if channel is not None and not channel.isdigit():
+        abort(400, _("channel must be a channel's numeric id."))
+    statuses: list[ConversationStatus] = []
+    for value in filter(None, args.get("status", "").split(",")):
+        try:
+            statuses.append(ConversationStatus(value.strip()))
+        except ValueError:
+            abort(400, _("status must be open, pending or resolved (or several, comma-separated)."))
+    assignee = args.get("assignee")
+    if assignee is not None and assignee not in ("me", "none") and not assignee.isdigit():
+        abort(400, _("assignee must be me, none, or a user id."))
+    return ConversationFilters(
+        channel_id=int(channel) if channel else None,
+        statuses=tuple(statuses),
+        assignee=assignee,
+        query=args.get("q") or None,
+    )
+
+
+def conversation_or_404(conversation_id: int) -> Conversation:
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None:
+        abort(404, _("There is no conversation %(id)d.", id=conversation_id))
+    return conversation
+
+
+@bp.get("/conversations")
+@roles_required(Role.AGENT, Role.SUPERVISOR)
+def conversations() -> ResponseReturnValue:
+    """The inbox list, newest activity first; filters channel, status, assignee, q."""
+    page, next_cursor = list_conversations(
+        _filters(), current_user, cursor=request.args.get("cursor"), limit=page_size()
+    )
+    latest = last_messages([conversation.id for conversation in page.items])
+    return jsonify(
+        conversations=[
+            conversation_json(conversation, current_user, latest.get(conversation.id))
+            for conversation in page.items
+        ],
+        next_cursor=next_cursor,
+    )
+
+
+@bp.get("/conversations/<int:conversation_id>")
+@roles_required(Role.AGENT, Role.SUPERVISOR)
+def conversation(conversation_id: int) -> ResponseReturnValue:
+    """One conversation with its contact's profile, or its group's or room's members."""
+    return jsonify(conversation_detail_json(conversation_or_404(conversation_id), current_user))
+
+
+@bp.get("/conversations/<int:conversation_id>/messages")
+@roles_required(Role.AGENT, Role.SUPERVISOR)
+def messages(conversation_id: int) -> ResponseReturnValue:
+    """The thread, oldest to newest; `before`/`after` cursors page through it."""
+    if request.args.get("before") and request.args.get("after"):
+        abort(400, _("Give either before or after, not both."))
+    page = thread_page(
+        conversation_or_404(conversation_id),
+        before=request.args.get("before"),
+        after_cursor=request.args.get("after"),
+        limit=page_size(),
+    )
+    return jsonify(
+        messages=[message_json(message, current_user) for message in page.messages],
+        older_cursor=page.older_cursor,
+        newer_cursor=page.newer_cursor,
+        has_newer=page.has_newer,
+    )

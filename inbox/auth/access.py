@@ -1,0 +1,110 @@
+"""Who is asking, and may they: sessions, bearer tokens and role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import Flask, Request, Response, abort, redirect, request, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from inbox.errors import wants_json
+from inbox.extensions import db, login_manager
+from inbox.models import ApiToken, Role, User, utcnow
+from inbox.models.user import hash_api_token
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def authenticate_bearer(header: str | None) -> User | None:
+    """The user behind `Authorization: Bearer <token>`, if the token is live."""
+    if not header or not header.lower().startswith("bearer "):
+        return None
+    token = header[7:].strip()
+    if not token:
+        return None
+    api_token = db.session.scalar(
+        sa.select(ApiToken).where(
+            ApiToken.token_hash == hash_api_token(token), ApiToken.revoked_at.is_(None)
+        )
+    )
+    if api_token is None or not api_token.user.is_active:
+        return None
+    api_token.last_used_at = utcnow()
+    db.session.commit()
+    return api_token.user
+
+
+@login_manager.request_loader
+def load_user_from_request(req: Request) -> User | None:
+    return authenticate_bearer(req.headers.get("Authorization"))
+
+
+@login_manager.unauthorized_handler
+def unauthorized() -> ResponseReturnValue:
+    if wants_json():
+        abort(401)
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Allow signed-in users with one of these roles; admins may do everything."""
+    allowed = {*roles, Role.ADMIN}
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+ANY_ROLE = tuple(Role)
+ROLE_LABELS = {
+    Role.AGENT: _l("Agent"),
+    Role.SUPERVISOR: _l("Supervisor"),
+    Role.ADMIN: _l("Admin"),
+}
+
+
+def has_bearer_token(req: Request) -> bool:
+    return req.headers.get("Authorization", "").lower().startswith("bearer ")
+
+
+class BearerAwareSessionInterface(SecureCookieSessionInterface):
+    """A request carrying a bearer token is stateless: it neither reads the session cookie
+    (so the token alone decides who it is) nor gets one back."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if has_bearer_token(request):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if has_bearer_token(request):
+            return
+        super().save_session(app, session, response)
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = BearerAwareSessionInterface()
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.session_protection = "strong"

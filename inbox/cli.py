@@ -1,0 +1,173 @@
+"""Command-line administration: `flask --app app users|channels|events ...`."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from datetime import datetime
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from inbox.extensions import db
+from inbox.history.export import FORMATS, export_rows
+from inbox.history.search import SearchFilters
+from inbox.ingest import process_pending_events
+from inbox.jobs import run_due_jobs, start_worker
+from inbox.jobs.redis_queue import run_worker
+from inbox.models import PLAN_RATE_LIMITS, ApiToken, Channel, Plan, Role, User
+
+users = AppGroup("users", help="Manage people who sign in.")
+channels = AppGroup("channels", help="Manage LINE channels.")
+events = AppGroup("events", help="Inspect and reprocess stored webhook events.")
+jobs = AppGroup("jobs", help="Background work: media and profile fetches, sends.")
+history = AppGroup("history", help="Search and export message history.")
+
+
+def _user_by_email(email: str) -> User:
+    user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower()))
+    if user is None:
+        raise click.ClickException(f"No user with email {email}.")
+    return user
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice([role.value for role in Role]), default="agent")
+@click.option("--password", help="Leave out to generate one (printed once).")
+@click.option("--name", "display_name", help="Display name shown to colleagues.")
+def create_user(email: str, role: str, password: str | None, display_name: str | None) -> None:
+    """Create a user who can sign in."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise click.BadParameter("that is not an email address", param_hint="EMAIL")
+    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email)):
+        raise click.ClickException(f"A user with email {email} already exists.")
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    user = User(email=email, role=Role(role), display_name=display_name)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Created {role} {email}.")
+    if generated:
+        click.echo(f"Password (shown once): {password}")
+
+
+@users.command("token")
+@click.argument("email")
+@click.option("--name", default="", help="What the token is for, to recognise it later.")
+def issue_token(email: str, name: str) -> None:
+    """Print a new API token for EMAIL (only its hash is stored)."""
+    row, clear = ApiToken.issue(_user_by_email(email), name=name)
+    db.session.add(row)
+    db.session.commit()
+    click.echo(clear)
+
+
+@channels.command("add")
+@click.option("--channel-id", required=True, help="The LINE channel ID (Basic settings).")
+@click.option("--name", required=True)
+@click.option("--secret", required=True, help="The channel secret.")
+@click.option("--access-token", required=True, help="A long-lived channel access token.")
+@click.option("--plan", type=click.Choice([plan.value for plan in Plan]), default="trial")
+@click.option("--rate-limit", type=click.IntRange(min=1), help="Requests per minute to LINE.")
+def add_channel(
+    channel_id: str, name: str, secret: str, access_token: str, plan: str, rate_limit: int | None
+) -> None:
+    """Register a LINE channel and print its webhook path."""
+    if db.session.scalar(sa.select(Channel.id).where(Channel.line_channel_id == channel_id)):
+        raise click.ClickException(f"Channel {channel_id} is already set up.")
+    channel = Channel(
+        line_channel_id=channel_id,
+        name=name,
+        secret=secret,
+        access_token=access_token,
+        plan=Plan(plan),
+        rate_limit_per_minute=rate_limit or PLAN_RATE_LIMITS[Plan(plan)],
+    )
+    db.session.add(channel)
+    db.session.commit()
+    click.echo(f"Channel {channel_id} added. Webhook URL path: {channel.webhook_path}")
+
+
+@events.command("reprocess")
+@click.option(
+    "--failed/--no-failed",
+    "include_failed",
+    default=True,
+    help="Also retry events marked failed (default), not only ones never processed.",
+)
+def reprocess(include_failed: bool) -> None:
+    """Process stored events that failed or were never processed."""
+    processed, failed = process_pending_events(include_failed=include_failed)
+    click.echo(f"Processed {processed} event(s); {failed} failed.")
+    if failed:
+        raise SystemExit(1)
+
+
+@jobs.command("run")
+def run_jobs() -> None:
+    """Run every job that is due now, then exit."""
+    click.echo(f"Ran {run_due_jobs()} job(s).")
+
+
+@jobs.command("worker")
+@click.option("--threads", default=2, show_default=True, help="Without REDIS_URL: worker threads.")
+@click.option("--burst", is_flag=True, help="With REDIS_URL: exit when the queue is empty.")
+def jobs_worker(threads: int, burst: bool) -> None:
+    """Run jobs until stopped: an RQ worker when REDIS_URL is set, else worker threads."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config.get("REDIS_URL"):
+        run_worker(app, burst=burst)
+        return
+    worker = start_worker(app, threads=threads)
+    click.echo(f"Running jobs with {threads} thread(s); Ctrl+C stops.")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        worker.stop()
+
+
+def _moment(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise click.BadParameter("give a time zone, e.g. 2026-11-01T00:00:00Z")
+    return moment
+
+
+@history.command("export")
+@click.option("--query", "-q", default="", help="Search words (Thai and Japanese work).")
+@click.option("--conversation", type=int, help="Export this conversation's whole transcript.")
+@click.option("--channel", type=int, help="Only this channel (numeric id).")
+@click.option("--since", help="From this moment (ISO 8601 with a time zone).")
+@click.option("--until", help="Until this moment (ISO 8601 with a time zone).")
+@click.option("--format", "export_format", type=click.Choice(["csv", "json"]), default="csv")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+def export_history(
+    query: str,
+    conversation: int | None,
+    channel: int | None,
+    since: str | None,
+    until: str | None,
+    export_format: str,
+    output: click.utils.LazyFile,
+) -> None:
+    """Export a search result or a transcript as CSV or JSON, streamed."""
+    if not query.strip() and conversation is None:
+        raise click.UsageError("Give --query, or --conversation for a transcript.")
+    filters = SearchFilters(
+        query=query, channel_id=channel, since=_moment(since), until=_moment(until)
+    )
+    writer, _mimetype = FORMATS[export_format]
+    for chunk in writer(export_rows(filters, conversation)):
+        output.write(chunk)
+
+
+def init_app(app: Flask) -> None:
+    for group in (users, channels, events, jobs, history):
+        app.cli.add_command(group)

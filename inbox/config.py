@@ -1,0 +1,120 @@
+"""Configuration read from the environment, with defaults that run with nothing set."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TypeVar
+
+N = TypeVar("N", int, float)
+
+
+def _number_env(name: str, default: N) -> N:
+    """A number from the environment, of the default's type; a clear error if it is not one."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = type(default)(raw)
+    except ValueError as exc:
+        kind = "a whole number" if isinstance(default, int) else "a number"
+        raise RuntimeError(f"{name} must be {kind}, got {raw!r}") from exc
+    if value < 0:
+        raise RuntimeError(f"{name} must not be negative, got {raw!r}")
+    return value
+
+
+def _list_env(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, or one generated once and kept in the instance folder.
+
+    The key also derives the encryption key for channel secrets, so losing it makes them unreadable:
+    it is written once with owner-only permissions and reused on every start.
+    """
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _sandbox_switch() -> bool:
+    """LINE_SANDBOX=on|off; unset, on exactly when no real LINE API URL is configured."""
+    raw = os.environ.get("LINE_SANDBOX", "").strip().lower()
+    if raw in ("on", "1", "true", "yes"):
+        return True
+    if raw in ("off", "0", "false", "no"):
+        return False
+    if raw:
+        raise RuntimeError(f"LINE_SANDBOX must be on or off, got {raw!r}")
+    return not os.environ.get("LINE_API_BASE_URL")
+
+
+def from_environment(instance_path: Path, given: Iterable[str] = ()) -> dict[str, object]:
+    """Build the app's settings from environment variables (documented in the README).
+
+    Settings in `given` are supplied by the caller, so nothing is generated for them.
+    """
+    default_db = f"sqlite:///{instance_path / 'inbox.sqlite3'}"
+    settings: dict[str, object] = {
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or default_db,
+        "LINE_API_BASE_URL": os.environ.get("LINE_API_BASE_URL", "https://api.line.me"),
+        "LINE_DATA_API_BASE_URL": os.environ.get(
+            "LINE_DATA_API_BASE_URL", "https://api-data.line.me"
+        ),
+        "MEDIA_DIR": os.environ.get("MEDIA_DIR") or str(instance_path / "media"),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "WEBHOOK_MAX_BYTES": _number_env("WEBHOOK_MAX_BYTES", 1024 * 1024),
+        "WEBHOOK_PROCESS_BUDGET_SECONDS": _number_env("WEBHOOK_PROCESS_BUDGET_SECONDS", 1.0),
+        "HOST": os.environ.get("HOST", "127.0.0.1"),
+        "PORT": _number_env("PORT", 5000),
+        "LINE_SANDBOX": _sandbox_switch(),
+        # The LINE client (inbox/line/).
+        "LINE_CONNECT_TIMEOUT": _number_env("LINE_CONNECT_TIMEOUT", 3.05),
+        "LINE_READ_TIMEOUT": _number_env("LINE_READ_TIMEOUT", 15.0),
+        "LINE_RETRY_ATTEMPTS": max(1, _number_env("LINE_RETRY_ATTEMPTS", 4)),
+        "LINE_RATE_LIMIT_MAX_WAIT": _number_env("LINE_RATE_LIMIT_MAX_WAIT", 30.0),
+        # Pace a little under the limit: network jitter bunches requests on arrival.
+        "LINE_RATE_LIMIT_HEADROOM": _number_env("LINE_RATE_LIMIT_HEADROOM", 0.98),
+        # Background jobs, media and profiles.
+        "JOB_THREADS": max(1, _number_env("JOB_THREADS", 2)),
+        "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "line-inbox"),
+        "MEDIA_MAX_BYTES": _number_env("MEDIA_MAX_BYTES", 200 * 1024 * 1024),
+        "MEDIA_FETCH_ATTEMPTS": max(1, _number_env("MEDIA_FETCH_ATTEMPTS", 6)),
+        "MEDIA_TRANSCODING_DEADLINE_SECONDS": _number_env(
+            "MEDIA_TRANSCODING_DEADLINE_SECONDS", 900
+        ),
+        "PROFILE_MAX_AGE_HOURS": _number_env("PROFILE_MAX_AGE_HOURS", 24.0),
+        "PICTURE_HOSTS": _list_env("PICTURE_HOSTS"),
+        # Where LINE fetches the images and videos agents send (https in production).
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL") or None,
+        "PUBLIC_MEDIA_DAYS": _number_env("PUBLIC_MEDIA_DAYS", 30),
+    }
+    if "SECRET_KEY" not in given:
+        settings["SECRET_KEY"] = load_secret_key(instance_path)
+    return settings
+
+
+DEFAULTS: dict[str, object] = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "BABEL_DEFAULT_LOCALE": "en",
+    "BABEL_DEFAULT_TIMEZONE": "UTC",
+    "LANGUAGES": ["en", "id", "ja", "th"],
+    "API_PAGE_SIZE": 50,
+    "API_MAX_PAGE_SIZE": 200,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "JSON_SORT_KEYS": False,
+}

@@ -1,0 +1,1 @@
+"""Conversations: the queries the inbox, the thread and the API share."""

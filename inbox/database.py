@@ -1,0 +1,27 @@
+"""Engine behaviour that must hold for every connection."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from inbox.extensions import db
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    # WAL lets the web server read while the webhook writes; busy_timeout rides out the lock.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def init_app(app: Flask) -> None:
+    with app.app_context():
+        sa.event.listen(db.engine, "connect", _tune_sqlite)

@@ -1,0 +1,1 @@
+"""Supervisors' history: every conversation of every channel, searchable."""

@@ -1,0 +1,3 @@
+from inbox.home.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,45 @@
+"""The agent workspace: conversation list, thread, profile and composer on one page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from inbox.auth import roles_required
+from inbox.extensions import db
+from inbox.home.workspace import VIEWS, bootstrap, view_name
+from inbox.models import Conversation, Role
+
+bp = Blueprint("home", __name__)
+
+
+def _workspace(opened: Conversation | None) -> ResponseReturnValue:
+    view = view_name(request.args.get("view"))
+    query = (request.args.get("q") or "").strip()[:200] or None
+    return render_template(
+        "workspace/index.html",
+        boot=bootstrap(current_user, view, query, opened),
+        views=VIEWS,
+        view=view,
+        query=query or "",
+        opened=opened,
+    )
+
+
+@bp.get("/")
+@roles_required(Role.AGENT, Role.SUPERVISOR)
+def index() -> ResponseReturnValue:
+    """The workspace with no conversation open; `?view=` picks the list tab, `?q=` searches."""
+    return _workspace(None)
+
+
+@bp.get("/conversations/<int:conversation_id>")
+@roles_required(Role.AGENT, Role.SUPERVISOR)
+def conversation(conversation_id: int) -> ResponseReturnValue:
+    """The workspace with one conversation open (the address the page shows and shares)."""
+    opened = db.session.get(Conversation, conversation_id)
+    if opened is None:
+        abort(404, _("There is no conversation %(id)d.", id=conversation_id))
+    return _workspace(opened)

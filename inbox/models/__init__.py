@@ -1,0 +1,56 @@
+"""The conversation store: SQLAlchemy 2.0 typed models."""
+
+from inbox.models.channel import PLAN_RATE_LIMITS, Channel, Plan
+from inbox.models.conversation import (
+    Contact,
+    Conversation,
+    ConversationMember,
+    ConversationStatus,
+    FollowState,
+    ReplyToken,
+    SourceType,
+)
+from inbox.models.job import Job, JobState
+from inbox.models.line_api_call import LineApiCall
+from inbox.models.message import (
+    Attachment,
+    AttachmentState,
+    DeliveryState,
+    Direction,
+    Message,
+    MessageRevision,
+    SendMode,
+)
+from inbox.models.types import from_line_millis, utcnow
+from inbox.models.user import ApiToken, Role, User
+from inbox.models.webhook_event import EventState, WebhookEvent
+
+__all__ = [
+    "PLAN_RATE_LIMITS",
+    "ApiToken",
+    "Attachment",
+    "AttachmentState",
+    "Channel",
+    "Contact",
+    "Conversation",
+    "ConversationMember",
+    "ConversationStatus",
+    "DeliveryState",
+    "Direction",
+    "EventState",
+    "FollowState",
+    "Job",
+    "JobState",
+    "LineApiCall",
+    "Message",
+    "MessageRevision",
+    "Plan",
+    "ReplyToken",
+    "Role",
+    "SendMode",
+    "SourceType",
+    "User",
+    "WebhookEvent",
+    "from_line_millis",
+    "utcnow",
+]

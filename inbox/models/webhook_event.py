@@ -1,0 +1,43 @@
+"""Every webhook event LINE delivered, raw, exactly once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from inbox.extensions import db
+from inbox.models.base import enum_type
+from inbox.models.types import JSONType, UTCDateTime, utcnow
+
+
+class EventState(StrEnum):
+    RECEIVED = "received"  # committed raw, not yet turned into rows
+    PROCESSED = "processed"
+    FAILED = "failed"  # processing raised; `error` says why, `flask events reprocess` retries
+
+
+class WebhookEvent(db.Model):
+    __tablename__ = "webhook_events"
+    __table_args__ = (
+        sa.UniqueConstraint("channel_id", "webhook_event_id"),
+        sa.Index("ix_webhook_events_state", "state", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(sa.ForeignKey("channels.id", ondelete="CASCADE"))
+    webhook_event_id: Mapped[str] = mapped_column(sa.String(64))
+    event_type: Mapped[str] = mapped_column(sa.String(64))
+    mode: Mapped[str | None] = mapped_column(sa.String(16))
+    is_redelivery: Mapped[bool] = mapped_column(default=False)
+    destination: Mapped[str | None] = mapped_column(sa.String(64))
+    event_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    state: Mapped[EventState] = mapped_column(enum_type(EventState), default=EventState.RECEIVED)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    attempts: Mapped[int] = mapped_column(default=0)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

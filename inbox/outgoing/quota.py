@@ -1,0 +1,45 @@
+"""The channel's push quota, for the composer: asked of LINE at most once a minute per channel."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from inbox.line import line_client
+from inbox.line.errors import LineError
+from inbox.models import Channel
+
+CACHE_SECONDS = 60.0
+_cache: dict[int, tuple[float, dict[str, Any] | None]] = {}
+_lock = threading.Lock()
+
+
+def push_quota(channel: Channel) -> dict[str, Any] | None:
+    """`{type, limit, used, remaining}`; None when LINE cannot say right now."""
+    with _lock:
+        cached = _cache.get(channel.id)
+        if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+            return cached[1]
+    try:
+        client = line_client(channel)
+        quota = client.message_quota()
+        used = client.message_quota_consumption()
+        limit = quota.get("value") if quota.get("type") == "limited" else None
+        answer: dict[str, Any] | None = {
+            "type": quota.get("type"),
+            "limit": limit,
+            "used": used,
+            "remaining": max(0, limit - used) if limit is not None else None,
+        }
+    except LineError:
+        answer = None
+    with _lock:
+        _cache[channel.id] = (time.monotonic(), answer)
+    return answer
+
+
+def forget_quota(channel_id: int) -> None:
+    """After a push the numbers changed."""
+    with _lock:
+        _cache.pop(channel_id, None)

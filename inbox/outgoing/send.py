@@ -1,0 +1,148 @@
+"""The messages.send job: reply while a fresh token exists (free), else push; record the outcome.
+
+Outcomes an agent can trust:
+- sent: LINE accepted it (reply or push, with LINE's request id);
+- failed: LINE refused it (its message, details and request id), or a reply's fate is unknown;
+- still pending: LINE could not be reached yet; the push is retried with the same retry key.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from inbox.extensions import db
+from inbox.jobs import RetryLater, handles
+from inbox.jobs.runner import backoff
+from inbox.line import line_client
+from inbox.line.client import MAX_MESSAGES_PER_SEND, LineClient, SendResult
+from inbox.line.errors import (
+    TRANSIENT_ERRORS,
+    LineError,
+    LineInvalidReplyToken,
+    LineQuotaExceeded,
+)
+from inbox.models import Conversation, DeliveryState, Message
+from inbox.models import SendMode as UsedMode
+from inbox.outgoing.quota import forget_quota
+from inbox.outgoing.reply_tokens import take_reply_token
+from inbox.outgoing.service import CannotSend, SendMode, check_can_send
+from inbox.realtime import announce
+
+log = logging.getLogger(__name__)
+
+MAX_PUSH_ATTEMPTS = 5
+
+
+def _mark_sent(chunk: list[Message], mode: UsedMode, result: SendResult) -> None:
+    for index, message in enumerate(chunk):
+        sent = result.sent_messages[index] if index < len(result.sent_messages) else {}
+        message.delivery_state, message.send_mode = DeliveryState.SENT, mode
+        message.line_request_id = result.request_id
+        message.line_message_id = sent.get("id") or message.line_message_id
+        message.quote_token = sent.get("quoteToken")
+        message.error_message = message.error_details = None
+        announce(message)
+    db.session.commit()
+
+
+def _mark_failed(chunk: list[Message], reason: str, error: LineError | None = None) -> None:
+    for message in chunk:
+        message.delivery_state = DeliveryState.FAILED
+        message.error_message = reason
+        message.error_details = error.as_dict() if error else None
+        message.line_request_id = error.request_id if error else message.line_request_id
+        announce(message)
+    db.session.commit()
+
+
+def _try_reply(client: LineClient, conversation: Conversation, chunk: list[Message]) -> bool:
+    """Reply if a fresh token can be claimed; True when the chunk is settled (sent or failed)."""
+    token = take_reply_token(conversation)
+    if token is None:
+        return False
+    try:
+        result = client.reply(token, [message.payload for message in chunk])
+    except LineInvalidReplyToken:
+        return False  # LINE refused the token, so nothing was sent: push instead
+    except TRANSIENT_ERRORS as error:
+        # LINE may or may not have delivered it, and a reply cannot be retried safely.
+        _mark_failed(
+            chunk,
+            str(_l("LINE did not confirm this reply. Check the chat before sending again.")),
+            error,
+        )
+        return True
+    except LineError as error:
+        _mark_failed(chunk, error.message, error)
+        return True
+    _mark_sent(chunk, UsedMode.REPLY, result)
+    return True
+
+
+def _push(client: LineClient, conversation: Conversation, chunk: list[Message]) -> None:
+    try:
+        result = client.push(
+            conversation.source_id,
+            [message.payload for message in chunk],
+            retry_key=chunk[0].retry_key,
+        )
+    except LineQuotaExceeded as error:
+        _mark_failed(chunk, error.message, error)
+        return
+    except TRANSIENT_ERRORS as error:
+        for message in chunk:
+            message.send_attempts += 1
+        if chunk[0].send_attempts >= MAX_PUSH_ATTEMPTS:
+            _mark_failed(chunk, error.message, error)
+            return
+        for message in chunk:
+            message.error_message = f"retrying: {error}"
+            announce(message)
+        db.session.commit()
+        raise RetryLater(backoff(chunk[0].send_attempts).total_seconds(), str(error)) from error
+    except LineError as error:
+        _mark_failed(chunk, error.message, error)
+        return
+    _mark_sent(chunk, UsedMode.PUSH, result)
+    forget_quota(conversation.channel_id)
+
+
+@handles("messages.send")
+def send_messages(payload: dict) -> None:
+    """Send the still-pending messages of a batch, at most five per LINE request."""
+    pending = list(
+        db.session.scalars(
+            sa.select(Message)
+            .where(
+                Message.id.in_(payload["message_ids"]),
+                Message.delivery_state == DeliveryState.PENDING,
+            )
+            .order_by(Message.id)
+        )
+    )
+    if not pending:
+        return
+    conversation = pending[0].conversation
+    try:
+        check_can_send(conversation)
+    except CannotSend as refusal:
+        _mark_failed(pending, str(refusal))
+        return
+    client = line_client(conversation.channel)
+    mode = SendMode(payload.get("mode", SendMode.AUTO.value))
+    for start in range(0, len(pending), MAX_MESSAGES_PER_SEND):
+        chunk = pending[start : start + MAX_MESSAGES_PER_SEND]
+        # A chunk that was pushed once (its answer maybe lost) stays on push and its retry key:
+        # replying now could deliver it twice.
+        first_try = chunk[0].send_attempts == 0
+        if mode is not SendMode.PUSH and first_try and _try_reply(client, conversation, chunk):
+            continue
+        if mode is SendMode.REPLY:
+            _mark_failed(
+                chunk, str(_l("There is no unused reply token from the last minute; use push."))
+            )
+            continue
+        _push(client, conversation, chunk)

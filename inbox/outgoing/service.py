@@ -1,0 +1,171 @@
+"""Queueing agents' messages: stored first (pending), sent by a job, never silently lost."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from inbox.extensions import db
+from inbox.jobs import enqueue
+from inbox.line.client import MAX_MESSAGES_PER_SEND
+from inbox.models import (
+    Attachment,
+    Conversation,
+    DeliveryState,
+    Direction,
+    FollowState,
+    Message,
+    SourceType,
+    User,
+    utcnow,
+)
+from inbox.realtime import announce
+
+MAX_TEXT_LENGTH = 5000  # LINE's limit for a text message
+
+
+class SendMode(StrEnum):
+    AUTO = "auto"  # the free reply while a fresh token exists, else push
+    REPLY = "reply"
+    PUSH = "push"
+
+
+class CannotSend(Exception):
+    def __init__(self, reason: str, code: str) -> None:
+        super().__init__(reason)
+        self.code = code
+
+
+def check_can_send(conversation: Conversation) -> None:
+    """Why this conversation cannot be answered right now, if it cannot."""
+    contact = conversation.contact
+    blocked = contact is not None and contact.follow_state is FollowState.BLOCKED
+    if conversation.source_type is SourceType.USER and blocked:
+        raise CannotSend(
+            str(_l("This user blocked the account, so LINE will not deliver messages.")),
+            "blocked",
+        )
+    if conversation.source_type is not SourceType.USER and not conversation.bot_is_member:
+        raise CannotSend(str(_l("The bot is no longer in this group or room.")), "not_member")
+
+
+def validate_texts(texts: list[str]) -> list[str]:
+    cleaned = [text.strip("\n") for text in texts]
+    if not cleaned or any(not text.strip() for text in cleaned):
+        raise CannotSend(str(_l("A message cannot be empty.")), "empty")
+    for text in cleaned:
+        if len(text) > MAX_TEXT_LENGTH:
+            raise CannotSend(
+                str(_l("A message can have at most %(limit)d characters.", limit=MAX_TEXT_LENGTH)),
+                "too_long",
+            )
+    return cleaned
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to queue. Its LINE payload is built after the row has an id."""
+
+    type: str
+    payload_for: Callable[[Message], dict[str, Any]]
+    text: str | None = None
+    attachment: Attachment | None = None
+
+
+def queue_messages(
+    conversation: Conversation, author: User, items: list[Outgoing], mode: SendMode = SendMode.AUTO
+) -> list[Message]:
+    """Store the messages as pending and queue their sending, in one transaction.
+
+    Messages sent together go out together: up to five per LINE request, each group with one
+    retry key for life, so no retry can ever deliver a group twice.
+    """
+    check_can_send(conversation)
+    now = utcnow()
+    messages: list[Message] = []
+    for start in range(0, len(items), MAX_MESSAGES_PER_SEND):
+        retry_key = str(uuid.uuid4())
+        for item in items[start : start + MAX_MESSAGES_PER_SEND]:
+            message = Message(
+                conversation_id=conversation.id,
+                channel_id=conversation.channel_id,
+                direction=Direction.OUTGOING,
+                type=item.type,
+                text=item.text,
+                sent_by_user_id=author.id,
+                sent_at=now,
+                delivery_state=DeliveryState.PENDING,
+                retry_key=retry_key,
+                attachment=item.attachment,
+            )
+            db.session.add(message)
+            messages.append(message)
+    db.session.flush()
+    for message, item in zip(messages, items, strict=True):
+        message.payload = item.payload_for(message)
+        announce(message)
+    announce(conversation)
+    conversation.last_activity_at = now
+    conversation.unread_count = 0  # answering means the agent read it
+    _enqueue_send([message.id for message in messages], mode)
+    db.session.commit()
+    return messages
+
+
+def queue_texts(
+    conversation: Conversation, author: User, texts: list[str], mode: SendMode = SendMode.AUTO
+) -> list[Message]:
+    """Queue text messages (validated against LINE's limits first)."""
+    check_can_send(conversation)
+    items = [
+        Outgoing("text", lambda _message, text=text: {"type": "text", "text": text}, text=text)
+        for text in validate_texts(texts)
+    ]
+    return queue_messages(conversation, author, items, mode)
+
+
+def _enqueue_send(message_ids: list[int], mode: SendMode) -> None:
+    enqueue(
+        "messages.send",
+        f"send:{message_ids[0]}",
+        {"message_ids": message_ids, "mode": mode.value},
+        max_attempts=3,
+    )
+
+
+def retry_failed(message: Message) -> list[Message]:
+    """Send a failed message again, with the messages that shared its LINE request.
+
+    They keep their retry key: if LINE had in fact accepted them, it answers 409 and they
+    are marked sent instead of being delivered twice.
+    """
+    if message.delivery_state is not DeliveryState.FAILED:
+        raise CannotSend(str(_l("Only a failed message can be retried.")), "not_failed")
+    check_can_send(message.conversation)
+    group = list(
+        db.session.scalars(
+            sa.select(Message)
+            .where(
+                Message.conversation_id == message.conversation_id,
+                Message.retry_key == message.retry_key,
+                Message.delivery_state == DeliveryState.FAILED,
+            )
+            .order_by(Message.id)
+        )
+    )
+    for item in group:
+        item.delivery_state = DeliveryState.PENDING
+        item.error_message = item.error_details = None
+        item.send_attempts = 0
+        announce(item)
+    db.session.flush()
+    # Reply tokens are single-use: a retry always pushes.
+    _enqueue_send([item.id for item in group], SendMode.PUSH)
+    db.session.commit()
+    return group

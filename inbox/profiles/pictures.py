@@ -1,0 +1,59 @@
+"""Caching profile and group pictures from LINE's picture hosts (and no other host)."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from contextlib import closing
+from urllib.parse import urlsplit
+
+import requests
+from flask import current_app
+
+from inbox.line import line_platform
+from inbox.media.storage import CHUNK_BYTES, TooLarge, store_stream
+
+log = logging.getLogger(__name__)
+
+# Where LINE serves profile and group pictures. The sandbox adds its own host.
+LINE_PICTURE_HOSTS = ("profile.line-scdn.net", "obs.line-scdn.net", "sprofile.line-scdn.net")
+PICTURE_MAX_BYTES = 5 * 1024 * 1024
+
+
+def _picture_url_allowed(url: str) -> bool:
+    """LINE's own picture hosts over https, or a host configured on purpose (PICTURE_HOSTS,
+    or the sandbox that stands in for LINE)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.netloc in LINE_PICTURE_HOSTS:
+        return True
+    configured = set(current_app.config.get("PICTURE_HOSTS", ()))
+    if current_app.config.get("LINE_SANDBOX"):
+        configured.add(urlsplit(current_app.config["LINE_API_BASE_URL"]).netloc)
+    return parts.scheme in ("https", "http") and parts.netloc in configured
+
+
+def cache_picture(url: str | None, relative_stem: str) -> str | None:
+    """Download a picture LINE pointed us to; return its path under MEDIA_DIR, or None.
+
+    The URL comes from LINE's API, but it is still checked against LINE's picture hosts:
+    the server never fetches an arbitrary address.
+    """
+    if not url:
+        return None
+    if not _picture_url_allowed(url):
+        log.warning("not fetching a picture from an unexpected address: %s", url)
+        return None
+    session = line_platform().plain_session()
+    try:
+        with closing(session.get(url, stream=True, timeout=(3.05, 10))) as response:
+            response.raise_for_status()
+            content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+            if not content_type.startswith("image/") or content_type == "image/svg+xml":
+                return None
+            extension = mimetypes.guess_extension(content_type) or ".img"
+            relative = f"{relative_stem}{extension}"
+            store_stream(response.iter_content(CHUNK_BYTES), relative, PICTURE_MAX_BYTES)
+            return relative
+    except (requests.RequestException, TooLarge) as error:
+        log.warning("could not cache picture %s: %s", url, error)
+        return None

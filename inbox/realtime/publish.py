@@ -1,0 +1,107 @@
+"""The notify seam: `announce(row)` in a transaction, emitted only after it commits.
+
+Ids are captured after each flush; after the commit the rows are read afresh (the emitting
+session never sees uncommitted state) and sent to the channel's rooms, one JSON variant per
+audience. With REDIS_URL, Flask-SocketIO's message queue carries them to every process.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from inbox.extensions import db, socketio
+from inbox.models import Conversation, Message, Role, User
+from inbox.realtime.rooms import AUDIENCES, channel_room
+
+log = logging.getLogger(__name__)
+
+PENDING = "inbox.realtime.pending"  # rows announced, waiting for their flush
+FLUSHED = "inbox.realtime.flushed"  # (kind, id) ready to emit after commit
+
+# A stand-in viewer per audience, so the serializers decide visibility in one place.
+_VIEWERS = {"agents": User(role=Role.AGENT), "history": User(role=Role.SUPERVISOR)}
+
+
+def announce(row: Message | Conversation) -> None:
+    """Tell live clients about this row once the current transaction commits."""
+    if row.id is None:  # new: its id comes with the next flush
+        db.session.info.setdefault(PENDING, []).append(row)
+    else:
+        db.session.info.setdefault(FLUSHED, set()).add((_kind(row), row.id))
+
+
+def _kind(row: Message | Conversation) -> str:
+    return "message" if isinstance(row, Message) else "conversation"
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    rows = session.info.pop(PENDING, [])
+    if rows:
+        flushed = session.info.setdefault(FLUSHED, set())
+        for row in rows:
+            if row.id is not None:
+                flushed.add((_kind(row), row.id))
+
+
+def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released; the real commit is still to come
+    announced = session.info.pop(FLUSHED, None)
+    session.info.pop(PENDING, None)
+    if not announced or not current_app:
+        return
+    try:
+        _emit(announced)
+    except Exception:  # a live update is a courtesy: never fail the committed work
+        log.exception("could not emit live updates")
+
+
+def _forget(session: Session, *_args: Any) -> None:
+    if session.in_nested_transaction():
+        return  # only a savepoint rolled back: what other savepoints announced still stands
+    session.info.pop(PENDING, None)
+    session.info.pop(FLUSHED, None)
+
+
+def _emit(announced: set[tuple[str, int]]) -> None:
+    from inbox.api.serializers import conversation_json, message_json
+    from inbox.conversations.queries import last_messages
+
+    message_ids = sorted(row_id for kind, row_id in announced if kind == "message")
+    conversation_ids = {row_id for kind, row_id in announced if kind == "conversation"}
+    with Session(db.engine) as reader:
+        messages = reader.scalars(sa.select(Message).where(Message.id.in_(message_ids))).all()
+        conversation_ids |= {message.conversation_id for message in messages}
+        conversations = reader.scalars(
+            sa.select(Conversation).where(Conversation.id.in_(conversation_ids))
+        ).all()
+        latest = last_messages(list(conversation_ids), session=reader)
+        for message in messages:
+            for name in AUDIENCES:
+                socketio.emit(
+                    "message",
+                    message_json(message, _VIEWERS[name]),
+                    to=channel_room(message.channel_id, name),
+                )
+        for conversation in conversations:
+            for name in AUDIENCES:
+                socketio.emit(
+                    "conversation",
+                    conversation_json(conversation, _VIEWERS[name], latest.get(conversation.id)),
+                    to=channel_room(conversation.channel_id, name),
+                )
+
+
+def init_app(app: Flask) -> None:
+    from inbox.realtime.events import register
+
+    register(socketio)
+    if not sa.event.contains(Session, "after_commit", _after_commit):
+        sa.event.listen(Session, "after_flush_postexec", _after_flush)
+        sa.event.listen(Session, "after_commit", _after_commit)
+        sa.event.listen(Session, "after_rollback", _forget)

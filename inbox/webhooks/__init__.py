@@ -1,0 +1,1 @@
+"""Receiving LINE's signed webhooks: signature, envelope checks, the route."""

@@ -1,0 +1,77 @@
+"""Checks that a webhook body has LINE's shape before anything is stored.
+
+Only what storing and deduplicating need is enforced: a body with `destination` and an `events`
+list whose items carry `type`, `timestamp`, `webhookEventId` and `deliveryContext`. Anything
+else an event carries, including types we do not know, is kept as LINE sent it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+
+class EnvelopeError(ValueError):
+    """The body is not JSON or not LINE's webhook shape; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    destination: str
+    events: list[dict[str, Any]]
+
+
+_REQUIRED_EVENT_FIELDS: tuple[tuple[str, type | tuple[type, ...]], ...] = (
+    ("type", str),
+    ("timestamp", int),
+    ("webhookEventId", str),
+    ("deliveryContext", dict),
+)
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", dict: "an object", bool: "true or false"}
+    if isinstance(expected, tuple):
+        return " or ".join(names[t] for t in expected)
+    return names[expected]
+
+
+def _check_event(index: int, event: Any) -> None:
+    where = f"events[{index}]"
+    if not isinstance(event, dict):
+        raise EnvelopeError(f"{where} must be an object")
+    for field, expected in _REQUIRED_EVENT_FIELDS:
+        value = event.get(field)
+        # bool is an int subclass in Python; a boolean timestamp is not LINE's shape.
+        if value is None or isinstance(value, bool) or not isinstance(value, expected):
+            problem = "is missing" if value is None else f"must be {_type_name(expected)}"
+            raise EnvelopeError(f"{where}.{field} {problem}")
+    if not event["webhookEventId"].strip() or len(event["webhookEventId"]) > 64:
+        raise EnvelopeError(f"{where}.webhookEventId must be 1 to 64 characters")
+    if not event["type"].strip() or len(event["type"]) > 64:
+        raise EnvelopeError(f"{where}.type must be 1 to 64 characters")
+    if not isinstance(event["deliveryContext"].get("isRedelivery"), bool):
+        raise EnvelopeError(f"{where}.deliveryContext.isRedelivery must be true or false")
+    source = event.get("source")
+    if source is not None and not isinstance(source, dict):
+        raise EnvelopeError(f"{where}.source must be an object")
+
+
+def parse_envelope(body: bytes) -> Envelope:
+    """Parse and check a webhook body; raise EnvelopeError naming the first problem."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EnvelopeError(f"The body is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise EnvelopeError("The body must be a JSON object with 'destination' and 'events'")
+    destination = data.get("destination")
+    if not isinstance(destination, str) or not destination:
+        raise EnvelopeError("'destination' is missing or not a string")
+    events = data.get("events")
+    if not isinstance(events, list):
+        raise EnvelopeError("'events' is missing or not a list")
+    for index, event in enumerate(events):
+        _check_event(index, event)
+    return Envelope(destination=destination, events=events)

@@ -1,0 +1,45 @@
+"""POST /webhooks/line/<channel_id>: LINE's platform delivers signed events here."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy.exc import SQLAlchemyError
+
+from inbox.extensions import csrf, db
+from inbox.ingest import receive_events
+from inbox.models import Channel
+from inbox.webhooks.envelope import EnvelopeError, parse_envelope
+from inbox.webhooks.signature import signature_is_valid
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+csrf.exempt(bp)  # authenticated by X-Line-Signature, not by a session
+
+
+@bp.post("/line/<channel_id>")
+def receive_line(channel_id: str) -> ResponseReturnValue:
+    """Verify, commit every new event raw, derive rows, answer 200 (LINE waits 2 seconds)."""
+    channel = db.session.scalar(sa.select(Channel).where(Channel.line_channel_id == channel_id))
+    if channel is None:
+        abort(404, _("No channel with LINE channel ID %(id)s is set up here.", id=channel_id))
+    request.max_content_length = current_app.config["WEBHOOK_MAX_BYTES"]
+    body = request.get_data(cache=False)  # raises 413 past the limit
+    if not signature_is_valid(channel.secret, body, request.headers.get("X-Line-Signature")):
+        abort(401, _("The X-Line-Signature header is missing or does not match the body."))
+    try:
+        envelope = parse_envelope(body)
+    except EnvelopeError as exc:
+        abort(400, _("This is not a LINE webhook body: %(reason)s", reason=str(exc)))
+    try:
+        result = receive_events(channel, envelope)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not store webhook events for channel %s", channel_id)
+        abort(503, _("The events could not be stored right now; LINE will redeliver them."))
+    return jsonify(result.as_dict())

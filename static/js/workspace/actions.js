@@ -1,0 +1,65 @@
+// The thread's header: who it is, and the actions on it (status, assignee).
+import { $, api, attempt, el, t } from "./core.js";
+import { conversationName } from "./list.js";
+
+export class ConversationActions {
+  constructor({ me, canAct, onUpdated }) {
+    this.me = me;
+    this.onUpdated = onUpdated;
+    this.agents = null;
+    this.conversation = null;
+    this.status = $("status-select");
+    this.assignee = $("assignee-select");
+    this.assignMe = $("assign-me");
+    // Supervisors see who has what; agents and admins change it.
+    for (const control of [this.status, this.assignee, this.assignMe]) control.disabled = !canAct;
+    this.canAct = canAct;
+    this.status.addEventListener("change", () => this.patch({ status: this.status.value }));
+    this.assignee.addEventListener("change", () =>
+      this.patch({ assignee_id: this.assignee.value ? Number(this.assignee.value) : null }));
+    this.assignMe.addEventListener("click", () => this.patch({ assignee_id: this.me.id }));
+  }
+
+  async loadAgents() {
+    if (this.agents) return;
+    const answer = await attempt(() => api("/api/agents"));
+    this.agents = answer?.agents || [this.me];
+  }
+
+  /** Show a conversation (list-item or detail JSON) in the header. */
+  async show(conversation) {
+    this.conversation = conversation;
+    const name = conversationName(conversation);
+    $("thread-title").textContent = name;
+    document.title = `${name} · ${$("workspace").dataset.title}`;
+    const kind = { user: t("oneToOne"), group: t("group"), room: t("room") }[conversation.source.type];
+    $("thread-subtitle").replaceChildren(el("span", { textContent: kind }), " · ", el("span", { textContent: conversation.channel.name }));
+    this.status.value = conversation.status;
+    this.status.dataset.status = conversation.status;
+    await this.loadAgents();
+    if (this.conversation !== conversation) return;
+    this.fillAssignees(conversation.assignee);
+  }
+
+  fillAssignees(current) {
+    const people = new Map(this.agents.map((agent) => [agent.id, agent]));
+    if (current && !people.has(current.id)) people.set(current.id, current);
+    const label = (person) => (person.id === this.me.id ? t("meNamed", { name: person.display_name || person.email }) : person.display_name || person.email);
+    this.assignee.replaceChildren(
+      el("option", { value: "", textContent: t("unassigned") }),
+      ...[...people.values()].map((person) => el("option", { value: String(person.id), textContent: label(person) })),
+    );
+    this.assignee.value = current ? String(current.id) : "";
+    this.assignMe.hidden = !this.canAct || current?.id === this.me.id;
+  }
+
+  async patch(change) {
+    const conversation = this.conversation;
+    const updated = await attempt(() => api(`/api/conversations/${conversation.id}`, { method: "PATCH", json: change }));
+    if (!updated) {
+      this.show(conversation); // put the controls back as they were
+      return;
+    }
+    this.onUpdated(updated);
+  }
+}

@@ -1,0 +1,212 @@
+// Answering: the reply composer (LINE's 5,000-unit limit, Enter sends, reply-or-push hint)
+// and the private note form (stays in the inbox, never sent to LINE).
+import { $, api, formatNumber, t } from "./core.js";
+
+const HINT_EVERY = 5000; // ms between composer-state refreshes while a conversation is open
+const TYPING_EVERY = 3000; // ms: at most one typing signal this often
+
+export class Composer {
+  constructor({ canSend, limit, onSent, onTyping }) {
+    this.canSend = canSend;
+    this.limit = limit;
+    this.onSent = onSent;
+    this.onTyping = onTyping;
+    this.conversationId = null;
+    this.info = null;
+    this.drafts = new Map();
+    this.lastTyping = 0;
+    this.form = $("composer");
+    this.text = $("composer-text");
+    this.mode = $("send-mode");
+    this.sendButton = $("send");
+    this.count = $("composer-count");
+    this.hint = $("composer-hint");
+    this.error = $("composer-error");
+    this.wire();
+    setInterval(() => this.tick(), 1000);
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") this.refresh();
+    });
+  }
+
+  wire() {
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.send();
+    });
+    this.text.addEventListener("keydown", (event) => {
+      // Enter sends; Shift+Enter is a new line; Enter that confirms an IME word (Thai, Japanese) is neither.
+      if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) return;
+      event.preventDefault();
+      this.send();
+    });
+    this.text.addEventListener("input", () => {
+      this.updateCount();
+      this.typing();
+    });
+    this.mode.addEventListener("change", () => this.showHint());
+    this.file = $("composer-file");
+    this.file.addEventListener("change", () => this.sendFile());
+    $("note-form")?.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.addNote();
+    });
+  }
+
+  /** Switch to another conversation, keeping each one's unsent draft. */
+  open(conversationId) {
+    if (this.conversationId) this.drafts.set(this.conversationId, this.text.value);
+    this.conversationId = conversationId;
+    this.text.value = this.drafts.get(conversationId) || "";
+    if ($("note-text")) $("note-text").value = "";
+    this.error.textContent = "";
+    this.info = null;
+    this.updateCount();
+    this.showHint();
+    clearInterval(this.poll);
+    this.refresh();
+    this.poll = setInterval(() => this.refresh(), HINT_EVERY);
+  }
+
+  async refresh() {
+    const id = this.conversationId;
+    if (!id || !this.canSend || document.visibilityState === "hidden") {
+      this.showHint();
+      return;
+    }
+    try {
+      const info = await api(`/api/conversations/${id}/composer`);
+      if (id !== this.conversationId) return;
+      this.info = { ...info, fetchedAt: Date.now() };
+    } catch {
+      return; // keep the last hint; the next refresh tries again
+    }
+    this.showHint();
+  }
+
+  replySecondsLeft() {
+    const left = this.info?.reply_seconds_left;
+    if (!left) return 0;
+    return Math.max(0, left - Math.floor((Date.now() - this.info.fetchedAt) / 1000));
+  }
+
+  tick() {
+    if (this.info?.reply_seconds_left) this.showHint();
+  }
+
+  blockedReason() {
+    if (!this.canSend) return t("supervisorsRead");
+    // The server says why in the agent's language (blocked, bot left the group, …).
+    if (this.info && !this.info.can_send) return this.info.reason || t("cannotSend");
+    return null;
+  }
+
+  showHint() {
+    const reason = this.blockedReason();
+    const disabled = Boolean(reason) || !this.conversationId;
+    this.text.disabled = disabled;
+    this.mode.disabled = disabled;
+    this.file.disabled = disabled;
+    this.form.classList.toggle("is-disabled", disabled);
+    this.updateCount();
+    this.hint.classList.toggle("hint-warning", Boolean(reason));
+    if (reason) {
+      this.hint.textContent = reason;
+      return;
+    }
+    if (!this.info) {
+      this.hint.textContent = "";
+      return;
+    }
+    const seconds = this.replySecondsLeft();
+    const mode = this.mode.value;
+    let text;
+    if (seconds > 0 && mode !== "push") text = t("hintReply", { seconds });
+    else if (mode === "reply") text = t("hintNoReply");
+    else text = this.pushHint();
+    this.hint.classList.toggle("hint-warning", mode === "reply" && seconds <= 0);
+    this.hint.textContent = text;
+  }
+
+  pushHint() {
+    const quota = this.info.quota;
+    if (!quota) return t("hintPush");
+    if (quota.type === "none") return t("hintPushUnlimited");
+    if (quota.remaining !== null && quota.remaining !== undefined) return t("hintPushQuota", { count: quota.remaining });
+    return t("hintPush");
+  }
+
+  updateCount() {
+    const length = this.text.value.length; // UTF-16 code units, as LINE counts
+    const over = length > this.limit;
+    const values = { count: formatNumber(length), limit: formatNumber(this.limit), over: formatNumber(length - this.limit) };
+    this.count.textContent = over ? t("tooLong", values) : t("charCount", values);
+    this.count.classList.toggle("over", over);
+    this.text.setAttribute("aria-invalid", String(over));
+    this.sendButton.disabled = this.text.disabled || over || !this.text.value.trim();
+  }
+
+  typing() {
+    const now = Date.now();
+    if (!this.text.value.trim() || now - this.lastTyping < TYPING_EVERY) return;
+    this.lastTyping = now;
+    this.onTyping(this.conversationId);
+  }
+
+  async send() {
+    const text = this.text.value;
+    const id = this.conversationId;
+    if (!id || this.sendButton.disabled || !text.trim() || text.length > this.limit) return;
+    this.sendButton.disabled = true;
+    this.error.textContent = "";
+    try {
+      const answer = await api(`/api/conversations/${id}/messages`, { method: "POST", json: { text, mode: this.mode.value } });
+      if (this.text.value === text) this.text.value = "";
+      this.drafts.delete(id);
+      this.onSent(answer.messages);
+    } catch (error) {
+      this.error.textContent = error.message; // the draft stays, so nothing typed is lost
+    } finally {
+      this.updateCount();
+      this.text.focus();
+      this.refresh();
+    }
+  }
+
+  /** An image or video: LINE fetches it from the inbox's public link, so it goes as a file. */
+  async sendFile() {
+    const id = this.conversationId;
+    const chosen = this.file.files[0];
+    if (!id || !chosen) return;
+    const form = new FormData();
+    form.append("file", chosen);
+    form.append("mode", this.mode.value);
+    this.error.textContent = "";
+    this.hint.textContent = t("uploading", { name: chosen.name });
+    try {
+      const answer = await api(`/api/conversations/${id}/attachments`, { method: "POST", form });
+      this.onSent(answer.messages);
+    } catch (error) {
+      this.error.textContent = error.message;
+    } finally {
+      this.file.value = "";
+      this.refresh();
+    }
+  }
+
+  async addNote() {
+    const box = $("note-text");
+    const text = box.value.trim();
+    const id = this.conversationId;
+    if (!id || !text) return;
+    $("note-error").textContent = "";
+    try {
+      const note = await api(`/api/conversations/${id}/notes`, { method: "POST", json: { text } });
+      box.value = "";
+      $("note-box").open = false;
+      this.onSent([note]);
+    } catch (error) {
+      $("note-error").textContent = error.message;
+    }
+  }
+}

@@ -1,0 +1,232 @@
+// The conversation list: filter tabs, search, channel choice, infinite scroll, live rows.
+import { $, api, avatar, debounce, el, t, timeElement } from "./core.js";
+import { previewText } from "./messages.js";
+
+const newestFirst = (a, b) => (b.last_activity_at || "").localeCompare(a.last_activity_at || "") || b.id - a.id;
+
+/** What to call a conversation when LINE has not told us a name (yet). */
+export function conversationName(conversation) {
+  if (conversation.name) return conversation.name;
+  const kind = { user: t("lineUser"), group: t("group"), room: t("room") }[conversation.source?.type] || t("lineUser");
+  return `${kind} ${(conversation.source?.id || "").slice(0, 8)}…`;
+}
+
+export class ConversationList {
+  constructor({ boot, onOpen, onChange }) {
+    this.me = boot.me;
+    this.views = boot.views;
+    this.view = boot.view;
+    this.query = boot.query;
+    this.channel = "";
+    this.multiChannel = boot.channels.length > 1;
+    this.pageSize = boot.page_size;
+    this.onOpen = onOpen;
+    this.onChange = onChange;
+    this.activeId = null;
+    this.list = $("conversation-list");
+    this.status = $("list-status");
+    this.rows = new Map();
+    this.take(boot.list, true);
+    this.wire();
+  }
+
+  wire() {
+    for (const tab of document.querySelectorAll("[data-view]")) {
+      tab.addEventListener("click", (event) => {
+        event.preventDefault();
+        this.setView(tab.dataset.view);
+      });
+    }
+    const search = $("search");
+    const searchLater = debounce(() => this.setQuery(search.value.trim()), 300);
+    search.addEventListener("input", searchLater);
+    search.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && search.value) {
+        search.value = "";
+        this.setQuery("");
+      }
+    });
+    $("list-search").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.setQuery(search.value.trim());
+    });
+    $("channel-filter")?.addEventListener("change", (event) => {
+      this.channel = event.target.value;
+      this.reload();
+    });
+    new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) this.loadMore();
+    }, { root: $("list-scroller"), rootMargin: "200px" }).observe($("list-more"));
+    this.list.addEventListener("click", (event) => {
+      const link = event.target.closest("a[data-conversation]");
+      if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+      event.preventDefault();
+      this.onOpen(Number(link.dataset.conversation));
+    });
+    this.list.addEventListener("keydown", (event) => this.arrowKeys(event));
+  }
+
+  /** Up and down arrows move between rows (the list is one tab stop's worth of links). */
+  arrowKeys(event) {
+    if (!["ArrowDown", "ArrowUp"].includes(event.key)) return;
+    const links = [...this.list.querySelectorAll("a[data-conversation]")];
+    const at = links.indexOf(document.activeElement);
+    if (at < 0) return;
+    event.preventDefault();
+    links[Math.max(0, Math.min(links.length - 1, at + (event.key === "ArrowDown" ? 1 : -1)))].focus();
+  }
+
+  setView(view) {
+    if (!(view in this.views) || view === this.view) return;
+    this.view = view;
+    for (const tab of document.querySelectorAll("[data-view]")) {
+      if (tab.dataset.view === view) tab.setAttribute("aria-current", "page");
+      else tab.removeAttribute("aria-current");
+    }
+    this.onChange();
+    this.reload();
+  }
+
+  setQuery(query) {
+    if (query === this.query) return;
+    this.query = query;
+    this.onChange();
+    this.reload();
+  }
+
+  params(cursor) {
+    const params = new URLSearchParams({ ...this.views[this.view], limit: this.pageSize });
+    if (this.query) params.set("q", this.query);
+    if (this.channel) params.set("channel", this.channel);
+    if (cursor) params.set("cursor", cursor);
+    return params;
+  }
+
+  async reload() {
+    this.controller?.abort();
+    this.controller = new AbortController();
+    this.status.textContent = t("loading");
+    this.list.setAttribute("aria-busy", "true");
+    try {
+      const page = await api(`/api/conversations?${this.params()}`, { signal: this.controller.signal });
+      this.take(page, true);
+    } finally {
+      this.list.removeAttribute("aria-busy");
+    }
+  }
+
+  async loadMore() {
+    if (!this.nextCursor || this.loadingMore) return;
+    this.loadingMore = true;
+    try {
+      const page = await api(`/api/conversations?${this.params(this.nextCursor)}`);
+      this.take(page, false);
+    } finally {
+      this.loadingMore = false;
+    }
+  }
+
+  take(page, fresh) {
+    if (fresh) this.items = new Map();
+    for (const conversation of page.conversations) this.items.set(conversation.id, conversation);
+    this.nextCursor = page.next_cursor;
+    this.render();
+  }
+
+  /** Whether a conversation belongs in the current tab, search and channel. */
+  matches(conversation) {
+    const params = this.views[this.view];
+    if (params.status && !params.status.split(",").includes(conversation.status)) return false;
+    if (params.assignee === "me" && conversation.assignee?.id !== this.me.id) return false;
+    if (params.assignee === "none" && conversation.assignee) return false;
+    if (this.channel && String(conversation.channel.id) !== this.channel) return false;
+    if (this.query) {
+      const needle = this.query.toLocaleLowerCase();
+      const haystack = `${conversation.name || ""} ${conversation.source?.id || ""}`.toLocaleLowerCase();
+      if (!haystack.includes(needle)) return false;
+    }
+    return true;
+  }
+
+  /** A live `conversation` event: insert, update, move to its place, or drop from this tab. */
+  upsert(conversation) {
+    const known = this.items.has(conversation.id);
+    const previous = this.items.get(conversation.id);
+    // PATCH and leave answers carry no last_message: the row keeps the one it had.
+    conversation = { ...conversation, last_message: conversation.last_message ?? previous?.last_message ?? null };
+    if (conversation.id === this.activeId) conversation.unread_count = 0;
+    if (!this.matches(conversation)) {
+      if (!known) return;
+      this.items.delete(conversation.id);
+    } else {
+      const oldest = [...this.items.values()].sort(newestFirst).at(-1);
+      // Older than the loaded pages: the next page will bring it in its place.
+      if (!known && this.nextCursor && oldest && newestFirst(conversation, oldest) > 0) return;
+      this.items.set(conversation.id, conversation);
+    }
+    this.render(conversation.id);
+  }
+
+  get(id) {
+    return this.items.get(id);
+  }
+
+  setActive(id) {
+    const previous = this.activeId;
+    this.activeId = id;
+    const current = this.items.get(id);
+    if (current) this.items.set(id, { ...current, unread_count: 0 });
+    for (const changed of [previous, id]) if (changed && this.items.has(changed)) this.render(changed);
+  }
+
+  /** Redraw rows (`changedId`: only that row is rebuilt; null: all), keeping keyboard focus. */
+  render(changedId = null) {
+    const focused = document.activeElement?.closest?.("a[data-conversation]")?.dataset.conversation;
+    const ordered = [...this.items.values()].sort(newestFirst);
+    if (changedId === null) this.rows = new Map();
+    const nodes = ordered.map((conversation) => {
+      let row = this.rows.get(conversation.id);
+      if (!row || changedId === null || conversation.id === changedId) {
+        row = this.row(conversation);
+        this.rows.set(conversation.id, row);
+      }
+      return row;
+    });
+    for (const id of [...this.rows.keys()]) if (!this.items.has(id)) this.rows.delete(id);
+    this.list.replaceChildren(...nodes);
+    if (focused && document.activeElement === document.body) {
+      this.list.querySelector(`a[data-conversation="${CSS.escape(focused)}"]`)?.focus();
+    }
+    this.status.textContent = ordered.length ? "" : this.query ? t("noMatches", { query: this.query }) : t("emptyView");
+    $("list-more").hidden = !this.nextCursor;
+  }
+
+  row(conversation) {
+    const name = conversationName(conversation);
+    const unread = conversation.unread_count || 0;
+    const href = `/conversations/${conversation.id}${location.search}`;
+    const kind = conversation.source?.type;
+    const assignee = conversation.assignee
+      ? conversation.assignee.id === this.me.id ? t("assignedToYou") : conversation.assignee.display_name || conversation.assignee.email
+      : t("unassigned");
+    const link = el("a", {
+      href, class: "conv", dataset: { conversation: conversation.id },
+      "aria-current": conversation.id === this.activeId ? "true" : undefined,
+    },
+      avatar(conversation.picture_url, name),
+      el("span", { class: "conv-main" },
+        el("span", { class: "conv-top" },
+          el("span", { class: "conv-name", textContent: name }),
+          kind !== "user" ? el("span", { class: "chip", textContent: kind === "group" ? t("group") : t("room") }) : null,
+          timeElement(conversation.last_activity_at)),
+        el("span", { class: "conv-preview", textContent: previewText(conversation.last_message, this.me) }),
+        el("span", { class: "conv-meta" },
+          el("span", { class: `status status-${conversation.status}`, textContent: t(`status_${conversation.status}`) }),
+          el("span", { class: "conv-assignee", textContent: assignee }),
+          this.multiChannel ? el("span", { class: "conv-channel", textContent: conversation.channel.name }) : null,
+          conversation.bot_is_member === false ? el("span", { class: "chip muted", textContent: t("accountLeft") }) : null)),
+      unread ? el("span", { class: "unread", "aria-label": t("unreadCount", { count: unread }), textContent: unread > 99 ? "99+" : String(unread) }) : null,
+    );
+    return el("li", {}, link);
+  }
+}

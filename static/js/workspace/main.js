@@ -1,0 +1,171 @@
+// The agent workspace: wires the list, thread, header actions, profile and composer together,
+// keeps the address bar in step, and applies Socket.IO's live events.
+import { io } from "../../vendor/socket.io/socket.io.esm.min.js";
+import { $, api, attempt, showProblem, t } from "./core.js";
+import { ConversationActions } from "./actions.js";
+import { Composer } from "./composer.js";
+import { ConversationList } from "./list.js";
+import { ProfilePanel } from "./profile.js";
+import { Thread } from "./thread.js";
+
+const boot = JSON.parse($("workspace-boot").textContent);
+const me = boot.me;
+const socket = io({ autoConnect: false });
+let active = null; // the open conversation's detail JSON
+
+const list = new ConversationList({ boot, onOpen: (id) => openConversation(id, { push: true }), onChange: syncAddress });
+const thread = new Thread({ me, onRetry: retry });
+const profile = new ProfilePanel({ canAct: boot.can_act, onLeft: conversationChanged });
+const actions = new ConversationActions({ me, canAct: boot.can_act, onUpdated: conversationChanged });
+const composer = new Composer({
+  canSend: boot.can_act,
+  limit: boot.text_limit,
+  onSent: (messages) => messages.forEach((message) => thread.upsert(message)),
+  onTyping: (id) => socket.emit("typing", { conversation_id: id }),
+});
+
+function address(id) {
+  const params = new URLSearchParams();
+  if (list.view !== "open") params.set("view", list.view);
+  if (list.query) params.set("q", list.query);
+  const query = params.toString();
+  return `${id ? `/conversations/${id}` : "/"}${query ? `?${query}` : ""}`;
+}
+
+function syncAddress() {
+  history.replaceState({ id: active?.id ?? null }, "", address(active?.id));
+}
+
+async function openConversation(id, { push = false, detail = null } = {}) {
+  if (active?.id === id && !detail) return;
+  if (active) socket.emit("close_conversation", { conversation_id: active.id });
+  $("workspace").classList.add("has-conversation");
+  $("thread-empty").hidden = true;
+  $("thread-pane").hidden = false;
+  list.setActive(id);
+  composer.open(id);
+  const known = list.get(id);
+  if (known) actions.show(known);
+  active = { id };
+  if (push) history.pushState({ id }, "", address(id));
+  const loaded = detail || (await attempt(() => api(`/api/conversations/${id}`)));
+  if (!loaded || active.id !== id) return;
+  active = loaded;
+  actions.show(loaded);
+  profile.show(loaded);
+  thread.setPeople(loaded);
+  if (socket.connected) socket.emit("open_conversation", { conversation_id: id });
+  await attempt(() => thread.open(id));
+}
+
+function closeConversation() {
+  if (active) socket.emit("close_conversation", { conversation_id: active.id });
+  active = null;
+  list.setActive(null);
+  thread.reset(null);
+  profile.clear();
+  $("workspace").classList.remove("has-conversation");
+  $("thread-empty").hidden = false;
+  $("thread-pane").hidden = true;
+  document.title = $("workspace").dataset.title;
+}
+
+/** A conversation changed (PATCH, leave, live event): every part that shows it follows. */
+function conversationChanged(conversation) {
+  list.upsert(conversation);
+  if (active?.id !== conversation.id) return;
+  const hadMembership = active.bot_is_member;
+  active = { ...active, ...conversation, contact: conversation.contact ?? active.contact, group: conversation.group ?? active.group };
+  actions.show(active);
+  profile.show(active);
+  if (hadMembership !== active.bot_is_member) {
+    composer.refresh();
+    thread.catchUp().catch(() => {});
+  }
+}
+
+async function retry(message, button) {
+  button.disabled = true;
+  const answer = await attempt(() => api(`/api/messages/${message.id}/retry`, { method: "POST", json: {} }));
+  if (answer) answer.messages.forEach((item) => thread.upsert(item));
+  else button.disabled = false;
+}
+
+// Live updates ------------------------------------------------------------------------------
+
+let typingTimer;
+function showTyping({ conversation_id: id, user }) {
+  if (id !== active?.id || user.id === me.id) return;
+  const box = $("typing");
+  box.textContent = t("typing", { name: user.display_name || user.email });
+  box.hidden = false;
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(() => { box.hidden = true; }, 5000);
+}
+
+let markedAt = 0;
+function messageArrived(message) {
+  if (!thread.upsert(message)) return;
+  if (message.direction === "incoming") $("typing").hidden = true;
+  // The agent is looking at it: mark it read (LINE shows "Read" to the user).
+  if (message.direction === "incoming" && document.visibilityState === "visible" && Date.now() - markedAt > 2000) {
+    markedAt = Date.now();
+    socket.emit("open_conversation", { conversation_id: message.conversation_id });
+  }
+}
+
+function liveConversation(conversation) {
+  conversationChanged(conversation);
+  if (active?.id === conversation.id && (conversation.name !== active.name || conversation.picture_url !== active.picture_url)) {
+    refreshDetail(conversation.id); // a profile or group summary arrived
+  }
+}
+
+async function refreshDetail(id) {
+  const detail = await attempt(() => api(`/api/conversations/${id}`));
+  if (!detail || active?.id !== id) return;
+  active = detail;
+  profile.show(detail);
+  thread.setPeople(detail);
+  thread.refresh();
+}
+
+function connectionState(text) {
+  const box = $("connection");
+  box.hidden = !text;
+  box.textContent = text || "";
+}
+
+let everConnected = false;
+socket.on("connect", () => {
+  connectionState("");
+  if (active?.id) socket.emit("open_conversation", { conversation_id: active.id });
+  if (everConnected) {
+    // Back after a drop: fetch what happened meanwhile.
+    attempt(() => list.reload());
+    attempt(() => thread.catchUp());
+  }
+  everConnected = true;
+});
+socket.on("disconnect", () => connectionState(t("reconnecting")));
+socket.on("connect_error", () => connectionState(t("reconnecting")));
+socket.on("message", messageArrived);
+socket.on("conversation", liveConversation);
+socket.on("typing", showTyping);
+
+window.addEventListener("popstate", (event) => {
+  const id = event.state?.id ?? Number(location.pathname.match(/^\/conversations\/(\d+)/)?.[1] || 0);
+  if (id) openConversation(id);
+  else closeConversation();
+});
+window.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && !document.querySelector("dialog[open]")) showProblem("");
+});
+
+socket.connect();
+if (boot.conversation) {
+  history.replaceState({ id: boot.conversation.id }, "", location.href);
+  openConversation(boot.conversation.id, { detail: boot.conversation });
+} else {
+  closeConversation();
+}

@@ -1,0 +1,81 @@
+"""Streamed CSV and JSON exports of search results and transcripts, from the API and the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from inbox.extensions import db
+from inbox.history import export
+from inbox.history.search import SearchFilters
+from inbox.models import Conversation, Role
+from tests.line_events import deliver, event, text_event
+
+
+@pytest.fixture
+def conversation(client, make) -> Conversation:
+    channel = make.channel()
+    original = text_event("誕生日ケーキを予約したいです")
+    deliver(client, channel, [original, text_event("ขอบคุณค่ะ")])
+    deliver(client, channel, [event("unsend", unsend={"messageId": original["message"]["id"]})])
+    return db.session.scalar(sa.select(Conversation))
+
+
+def get(client, make, **params):
+    return client.get(
+        "/api/history/export", query_string=params, headers=make.auth_header(Role.SUPERVISOR)
+    )
+
+
+def test_search_results_as_csv(client, make, conversation) -> None:
+    answer = get(client, make, q="ケーキ", format="csv")
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    assert "Content-Length" not in answer.headers  # streamed, not built in memory
+    assert 'filename="line-inbox-search.csv"' in answer.headers["Content-Disposition"]
+    body = answer.data.decode("utf-8")
+    assert body.startswith("\ufeff")  # spreadsheets then read Thai and Japanese right
+    (row,) = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"))))
+    assert row["text"] == "誕生日ケーキを予約したいです" and row["unsent"] == "True"
+    assert row["conversation_id"] == str(conversation.id) and row["direction"] == "incoming"
+
+
+def test_a_whole_transcript_as_json(client, make, conversation) -> None:
+    agent = make.auth_header(Role.AGENT)
+    client.post(
+        f"/api/conversations/{conversation.id}/notes", json={"text": "โทรกลับ"}, headers=agent
+    )
+    answer = get(client, make, conversation=conversation.id, format="json")
+    rows = json.loads(answer.data)
+    assert [row["text"] for row in rows] == ["誕生日ケーキを予約したいです", "ขอบคุณค่ะ", "โทรกลับ"]
+    assert rows[-1]["type"] == "note" and rows[-1]["sent_by"].endswith("@example.com")
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [({"format": "csv"}, 400), ({"q": "x", "format": "xml"}, 400), ({"conversation": "x"}, 400)],
+)
+def test_bad_exports_are_explained(client, make, conversation, params, status) -> None:
+    assert get(client, make, **params).status_code == status
+
+
+def test_rows_are_read_in_batches(app, client, make, monkeypatch) -> None:
+    channel = make.channel()
+    deliver(client, channel, [text_event(f"สั่ง {n}") for n in range(7)])
+    monkeypatch.setattr(export, "BATCH", 2)
+    rows = list(export.export_rows(SearchFilters(query="สั่ง")))
+    assert [row["text"] for row in rows] == [f"สั่ง {n}" for n in range(7)]
+
+
+def test_cli_exports_to_a_file(runner, conversation, tmp_path) -> None:
+    target = tmp_path / "out.json"
+    result = runner.invoke(
+        args=["history", "export", "--query", "ขอบคุณ", "--format", "json", "-o", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    assert [row["text"] for row in json.loads(target.read_text(encoding="utf-8"))] == ["ขอบคุณค่ะ"]
+    refused = runner.invoke(args=["history", "export"])
+    assert refused.exit_code != 0 and "--query" in refused.output
