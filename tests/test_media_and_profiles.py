@@ -77,9 +77,11 @@ def test_each_media_type_is_fetched_stored_and_served(
     stub.route("/content", content(body, content_type))
     message_id = send_media(client, channel, payload)
     assert attachment().state is AttachmentState.PENDING  # never inside the webhook request
+    version_before = attachment().message.version
     run_due_jobs()
     item = attachment()
     assert item.state is AttachmentState.READY and item.file_size == len(body)
+    assert item.message.version > version_before  # live clients replace the pending copy
     assert item.content_type == content_type and item.line_request_id
     assert bool(item.preview_path) is has_preview
     assert f"/data/v2/bot/message/{message_id}/content" in stub.paths()

@@ -72,6 +72,8 @@ def test_a_fresh_reply_token_makes_the_reply_free(client, make, stub, agent) -> 
     run_due_jobs()
     (message,) = outgoing()
     assert (message.delivery_state, message.send_mode) == (DeliveryState.SENT, SendMode.REPLY)
+    # The browser may hear "sent" before the POST's answer: the version says which is newer.
+    assert message.version > response.json["messages"][0]["version"]
     assert message.line_message_id == "9001"
     assert message.line_request_id == request_id_of(stub, "/v2/bot/message/reply")
     assert stub.seen[-1].json()["replyToken"] == "fresh-token"

@@ -106,6 +106,7 @@ def message_json(message: Message, viewer: User) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": message.id,
         "conversation_id": message.conversation_id,
+        "version": message.version,
         "direction": message.direction.value,
         "type": message.type,
         "line_message_id": message.line_message_id,

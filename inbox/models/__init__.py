@@ -1,5 +1,6 @@
 """The conversation store: SQLAlchemy 2.0 typed models."""
 
+from inbox.models.audit import AuditEntry
 from inbox.models.channel import PLAN_RATE_LIMITS, Channel, Plan
 from inbox.models.conversation import (
     Contact,
@@ -30,6 +31,7 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AttachmentState",
+    "AuditEntry",
     "Channel",
     "Contact",
     "Conversation",

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from inbox.extensions import db
 from inbox.models.base import CreatedAtMixin, enum_type
@@ -76,6 +76,9 @@ class Message(CreatedAtMixin, db.Model):
     line_request_id: Mapped[str | None] = mapped_column(sa.String(64))
     error_message: Mapped[str | None] = mapped_column(sa.Text)
     error_details: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    # Raised by every change to the message, its attachment or its revisions: a browser that
+    # holds two copies (an API answer and a live event, in either order) keeps the newer one.
+    version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))
 
     conversation: Mapped[Conversation] = relationship()
     sender: Mapped[Contact | None] = relationship()
@@ -142,3 +145,20 @@ class Attachment(CreatedAtMixin, db.Model):
     fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     message: Mapped[Message] = relationship(back_populates="attachment")
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _raise_message_versions(session: Session, _context: Any, _instances: Any) -> None:
+    changed: set[Message] = set()
+    for row in session.dirty:
+        if isinstance(row, Message | Attachment | MessageRevision) and session.is_modified(
+            row, include_collections=False
+        ):
+            changed.add(row if isinstance(row, Message) else row.message)
+    for row in session.new:
+        if isinstance(row, Attachment | MessageRevision) and row.message is not None:
+            changed.add(row.message)
+    for message in changed:
+        if message.id is not None and message not in session.deleted:
+            # In SQL, so concurrent writers each count: `version = version + 1`.
+            message.version = Message.version + 1  # type: ignore[assignment]

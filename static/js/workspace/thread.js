@@ -139,6 +139,7 @@ export class Thread {
     let appendOnly = true;
     for (const message of messages) {
       const known = this.messages.findIndex((item) => item.id === message.id);
+      if (known >= 0 && this.messages[known].version > message.version) continue; // a late, older copy
       const node = renderMessage(message, { me: this.me, names: this.names, onRetry: this.onRetry });
       if (known >= 0) {
         this.messages[known] = message;
