@@ -14,7 +14,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment, then `config` overrides (tests)."""
-    from inbox import auth, cli, crypto, database, errors, i18n, jobs, line, realtime
+    from inbox import auth, cli, crypto, database, errors, i18n, jobs, line, navigation, realtime
     from inbox.api import bp as api_bp
     from inbox.auth.routes import bp as auth_bp
     from inbox.config import DEFAULTS, from_environment
@@ -62,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     realtime.init_app(app)
     search_index.init_app(app)
     cli.init_app(app)
+    navigation.init_app(app)
     for blueprint in (auth_bp, home_bp, webhooks_bp, api_bp, media_bp):
         app.register_blueprint(blueprint)
     if app.config.get("LINE_SANDBOX"):

@@ -28,7 +28,7 @@ def iso(value: datetime | None) -> str | None:
 
 def sees_history(viewer: User) -> bool:
     """Supervisors and admins read unsent originals and earlier edits; agents do not."""
-    return viewer.role in (Role.SUPERVISOR, Role.ADMIN)
+    return viewer.has_role(Role.SUPERVISOR)
 
 
 def user_brief(user: User | None) -> dict[str, Any] | None:

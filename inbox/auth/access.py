@@ -59,14 +59,13 @@ def unauthorized() -> ResponseReturnValue:
 
 def roles_required(*roles: Role) -> Callable[[F], F]:
     """Allow signed-in users with one of these roles; admins may do everything."""
-    allowed = {*roles, Role.ADMIN}
 
     def decorate(view: F) -> F:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if current_user.role not in allowed:
+            if not current_user.has_role(*roles):
                 abort(403)
             return view(*args, **kwargs)
 

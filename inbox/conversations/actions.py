@@ -34,7 +34,7 @@ def update_conversation(
     if unassign:
         conversation.assignee_id = None
     elif assignee is not None:
-        if assignee.role not in (Role.AGENT, Role.ADMIN) or not assignee.is_active:
+        if not assignee.has_role(Role.AGENT) or not assignee.is_active:
             raise CannotSend(
                 str(_l("Conversations can be assigned to active agents only.")), "assignee"
             )

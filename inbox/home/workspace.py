@@ -71,7 +71,7 @@ def bootstrap(
     channels = db.session.scalars(sa.select(Channel).order_by(Channel.name, Channel.id)).all()
     return {
         "me": {**(user_brief(viewer) or {}), "role": viewer.role.value},
-        "can_act": viewer.role in (Role.AGENT, Role.ADMIN),  # send, assign, note, leave
+        "can_act": viewer.has_role(Role.AGENT),  # send, assign, note, leave
         "channels": [{"id": channel.id, "name": channel.name} for channel in channels],
         "views": {name: chosen.params() for name, chosen in VIEWS.items()},
         "view": view,

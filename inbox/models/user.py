@@ -45,6 +45,10 @@ class User(UserMixin, CreatedAtMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
+    def has_role(self, *roles: Role) -> bool:
+        """May this user act as one of `roles`? Admins may do everything."""
+        return self.role is Role.ADMIN or self.role in roles
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 

@@ -54,7 +54,7 @@ def open_conversation(data: Any) -> dict[str, Any]:
     if user is None or conversation is None:
         return {"ok": False}
     join_room(conversation_room(conversation.id))
-    if user.role in (Role.AGENT, Role.ADMIN):  # supervisors read without marking for agents
+    if user.has_role(Role.AGENT):  # supervisors read without marking for agents
         mark_read(conversation)
         announce(conversation)
         db.session.commit()
@@ -71,7 +71,7 @@ def close_conversation(data: Any) -> None:
 def typing(data: Any) -> None:
     """An agent is typing: tell the other agents there, and show LINE's animation to the user."""
     user, conversation = _socket_user(), _conversation(data)
-    if user is None or conversation is None or user.role is Role.SUPERVISOR:
+    if user is None or conversation is None or not user.has_role(Role.AGENT):
         return
     emit(
         "typing",

@@ -9,7 +9,7 @@ AUDIENCES = ("agents", "history")
 
 
 def audience(user: User) -> str:
-    return "history" if user.role in (Role.SUPERVISOR, Role.ADMIN) else "agents"
+    return "history" if user.has_role(Role.SUPERVISOR) else "agents"
 
 
 def channel_room(channel_id: int, audience_name: str) -> str:

@@ -1,0 +1,39 @@
+"""The top bar's areas: each shown to the roles that may open it, once its blueprint exists."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from flask import Flask, current_app, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from inbox.models import Role
+
+
+class Area(NamedTuple):
+    endpoint: str
+    label: Any  # a lazy gettext string
+    roles: tuple[Role, ...]  # admins see every area
+
+
+AREAS = (Area("home.index", _l("Inbox"), (Role.AGENT, Role.SUPERVISOR)),)
+
+
+def visible_areas() -> list[dict[str, Any]]:
+    if not current_user.is_authenticated:
+        return []
+    here = (request.endpoint or "").split(".")[0]
+    return [
+        {
+            "endpoint": area.endpoint,
+            "label": area.label,
+            "current": area.endpoint.startswith(here + "."),
+        }
+        for area in AREAS
+        if area.endpoint in current_app.view_functions and current_user.has_role(*area.roles)
+    ]
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(lambda: {"nav_areas": visible_areas})
