@@ -15,6 +15,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment, then `config` overrides (tests)."""
     from inbox import auth, cli, crypto, database, errors, i18n, jobs, line, navigation, realtime
+    from inbox.admin import bp as admin_bp
     from inbox.api import bp as api_bp
     from inbox.auth.routes import bp as auth_bp
     from inbox.config import DEFAULTS, from_environment
@@ -63,7 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     search_index.init_app(app)
     cli.init_app(app)
     navigation.init_app(app)
-    for blueprint in (auth_bp, home_bp, webhooks_bp, api_bp, media_bp):
+    for blueprint in (auth_bp, home_bp, webhooks_bp, api_bp, media_bp, admin_bp):
         app.register_blueprint(blueprint)
     if app.config.get("LINE_SANDBOX"):
         from inbox import sandbox
