@@ -161,10 +161,14 @@ def export_history(
     if not query.strip() and conversation is None:
         raise click.UsageError("Give --query, or --conversation for a transcript.")
     filters = SearchFilters(
-        query=query, channel_id=channel, since=_moment(since), until=_moment(until)
+        query=query,
+        conversation_id=conversation,
+        channel_id=channel,
+        since=_moment(since),
+        until=_moment(until),
     )
     writer, _mimetype = FORMATS[export_format]
-    for chunk in writer(export_rows(filters, conversation)):
+    for chunk in writer(export_rows(filters)):
         output.write(chunk)
 
 

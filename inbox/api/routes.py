@@ -14,11 +14,12 @@ from inbox.conversations.queries import (
     ConversationFilters,
     last_messages,
     list_conversations,
+    thread_around,
     thread_page,
 )
 from inbox.errors import handle_http_error
 from inbox.extensions import db
-from inbox.models import Conversation, ConversationStatus, Role
+from inbox.models import Conversation, ConversationStatus, Message, Role
 from inbox.pagination import BadCursor
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -95,15 +96,25 @@ def conversation(conversation_id: int) -> ResponseReturnValue:
 @bp.get("/conversations/<int:conversation_id>/messages")
 @roles_required(Role.AGENT, Role.SUPERVISOR)
 def messages(conversation_id: int) -> ResponseReturnValue:
-    """The thread, oldest to newest; `before`/`after` cursors page through it."""
-    if request.args.get("before") and request.args.get("after"):
-        abort(400, _("Give either before or after, not both."))
-    page = thread_page(
-        conversation_or_404(conversation_id),
-        before=request.args.get("before"),
-        after_cursor=request.args.get("after"),
-        limit=page_size(),
-    )
+    """The thread, oldest to newest; `before`/`after` cursors page through it, `around`
+    (a message id) opens it at that message."""
+    args = request.args
+    if sum(bool(args.get(name)) for name in ("before", "after", "around")) > 1:
+        abort(400, _("Give one of before, after or around, not several."))
+    conversation = conversation_or_404(conversation_id)
+    if args.get("around"):
+        around = args["around"]
+        target = db.session.get(Message, int(around)) if around.isdigit() else None
+        if target is None or target.conversation_id != conversation.id:
+            abort(404, _("This conversation has no message %(id)s.", id=around))
+        page = thread_around(conversation, target, limit=page_size())
+    else:
+        page = thread_page(
+            conversation,
+            before=args.get("before"),
+            after_cursor=args.get("after"),
+            limit=page_size(),
+        )
     return jsonify(
         messages=[message_json(message, current_user) for message in page.messages],
         older_cursor=page.older_cursor,

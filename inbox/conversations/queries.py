@@ -151,3 +151,18 @@ def thread_page(
         newer_cursor=encode_cursor(last.sent_at, last.id),
         has_newer=page.has_more if forward else before is not None,
     )
+
+
+def thread_around(conversation: Conversation, message: Message, *, limit: int) -> ThreadPage:
+    """A page of the thread with `message` in it, a third of the page before it: where a
+    search hit opens its transcript."""
+    at = encode_cursor(message.sent_at, message.id)
+    older = thread_page(conversation, before=at, after_cursor=None, limit=max(limit // 3, 1))
+    rest = max(limit - len(older.messages) - 1, 1)
+    newer = thread_page(conversation, before=None, after_cursor=at, limit=rest)
+    return ThreadPage(
+        [*older.messages, message, *newer.messages],
+        older_cursor=older.older_cursor,
+        newer_cursor=newer.newer_cursor,
+        has_newer=newer.has_newer,
+    )

@@ -39,17 +39,15 @@ COLUMNS = [
 ]
 
 
-def _statement(filters: SearchFilters, conversation_id: int | None) -> sa.Select[tuple[Message]]:
+def _statement(filters: SearchFilters) -> sa.Select[tuple[Message]]:
     statement = sa.select(Message).options(
         joinedload(Message.conversation).joinedload(Conversation.channel),
         joinedload(Message.conversation).joinedload(Conversation.contact),
         joinedload(Message.sender),
         joinedload(Message.sent_by),
     )
-    if filters.query.strip():
+    if filters.has_words:
         statement, _index_id = matches(statement, filters.query)
-    if conversation_id is not None:
-        statement = statement.where(Message.conversation_id == conversation_id)
     return apply_filters(statement, filters).order_by(Message.sent_at, Message.id)
 
 
@@ -80,11 +78,10 @@ def _row(message: Message) -> dict[str, Any]:
     }
 
 
-def export_rows(filters: SearchFilters, conversation_id: int | None = None) -> Iterator[dict]:
-    """Matching messages, oldest first, read from the database in batches."""
-    statement = _statement(filters, conversation_id).execution_options(
-        yield_per=BATCH, stream_results=True
-    )
+def export_rows(filters: SearchFilters) -> Iterator[dict]:
+    """Matching messages (or, without a query, every message the filters keep), oldest first,
+    read from the database in batches."""
+    statement = _statement(filters).execution_options(yield_per=BATCH, stream_results=True)
     for message in db.session.scalars(statement):
         yield _row(message)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import Response, abort, jsonify, request, stream_with_context
 from flask.typing import ResponseReturnValue
@@ -13,9 +14,9 @@ from inbox.api.routes import bp, page_size
 from inbox.api.serializers import conversation_json, message_json
 from inbox.auth import roles_required
 from inbox.history.export import FORMATS, export_rows
-from inbox.history.search import EmptyQuery, SearchFilters, search_messages
-from inbox.history.terms import query_parts
-from inbox.models import Direction, Role
+from inbox.history.highlight import hit_spans, utf16_spans
+from inbox.history.search import SearchFilters, neighbours, search_messages
+from inbox.models import ConversationStatus, Direction, Message, Role
 
 
 def _moment(name: str) -> datetime | None:
@@ -31,25 +32,38 @@ def _moment(name: str) -> datetime | None:
     return moment
 
 
-def _filters(*, query_required: bool) -> SearchFilters:
+def _number(name: str, what: str) -> int | None:
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    if not raw.isdigit():
+        abort(400, _("%(name)s must be %(what)s.", name=name, what=what))
+    return int(raw)
+
+
+def _filters() -> SearchFilters:
+    """The search filters from the query string; refuses a search with nothing to look for."""
     args = request.args
     direction = args.get("direction")
     if direction and direction not in {item.value for item in Direction}:
         abort(400, _("direction must be incoming, outgoing or event."))
-    channel = args.get("channel")
-    if channel and not channel.isdigit():
-        abort(400, _("channel must be a channel's numeric id."))
-    query = args.get("q", "")
-    if query_required and not query_parts(query):
-        abort(400, _("Type some words or letters to search for."))
-    return SearchFilters(
-        query=query,
-        channel_id=int(channel) if channel else None,
+    status = args.get("status")
+    if status and status not in {item.value for item in ConversationStatus}:
+        abort(400, _("status must be open, pending or resolved."))
+    filters = SearchFilters(
+        query=args.get("q", ""),
+        channel_id=_number("channel", _("a channel's numeric id")),
+        conversation_id=_number("conversation", _("a conversation's numeric id")),
+        agent_id=_number("agent", _("a user's numeric id")),
         direction=Direction(direction) if direction else None,
+        status=ConversationStatus(status) if status else None,
         message_type=args.get("type") or None,
         since=_moment("since"),
         until=_moment("until"),
     )
+    if filters.is_empty:
+        abort(400, _("Type some words or letters to search for, or pick a filter."))
+    return filters
 
 
 @bp.get("/history/export")
@@ -60,15 +74,14 @@ def history_export() -> ResponseReturnValue:
     export_format = request.args.get("format", "csv")
     if export_format not in FORMATS:
         abort(400, _("format must be csv or json."))
-    conversation = request.args.get("conversation")
-    if conversation is not None and not conversation.isdigit():
-        abort(400, _("conversation must be a conversation's numeric id."))
-    filters = _filters(query_required=conversation is None)
-    rows = export_rows(filters, int(conversation) if conversation else None)
-    writer, mimetype = FORMATS[export_format]
+    filters = _filters()
+    rows = export_rows(filters)
     name = (
-        f"line-inbox-{'transcript-' + conversation if conversation else 'search'}.{export_format}"
+        f"line-inbox-transcript-{filters.conversation_id}.{export_format}"
+        if filters.conversation_id is not None and not filters.has_words
+        else f"line-inbox-search.{export_format}"
     )
+    writer, mimetype = FORMATS[export_format]
     return Response(
         stream_with_context(writer(rows)),
         mimetype=mimetype,
@@ -81,20 +94,27 @@ def history_export() -> ResponseReturnValue:
 def history_search() -> ResponseReturnValue:
     """Full-text search: `q` (words, or any part of Thai/Japanese/Chinese text), with
     `channel`, `direction`, `type`, `since`, `until`, `limit`, `cursor`. Newest first."""
-    filters = _filters(query_required=True)
-    try:
-        page, next_cursor = search_messages(
-            filters, cursor=request.args.get("cursor"), limit=page_size()
-        )
-    except EmptyQuery:
-        abort(400, _("Type some words or letters to search for."))
+    filters = _filters()
+    page, next_cursor = search_messages(
+        filters, cursor=request.args.get("cursor"), limit=page_size()
+    )
     return jsonify(
-        results=[
-            {
-                "message": message_json(message, current_user),
-                "conversation": conversation_json(message.conversation, current_user),
-            }
-            for message in page.items
-        ],
+        results=[_result(message, filters.query) for message in page.items],
         next_cursor=next_cursor,
     )
+
+
+def _result(message: Message, query: str) -> dict[str, Any]:
+    """A hit: the message, where the query matched its text, its neighbours, its conversation."""
+    before, following = neighbours(message)
+    body = message_json(message, current_user)
+    text = body["text"] or ""
+    return {
+        "message": body,
+        "highlights": utf16_spans(text, hit_spans(text, query)),
+        "context": {
+            "before": message_json(before, current_user) if before else None,
+            "after": message_json(following, current_user) if following else None,
+        },
+        "conversation": conversation_json(message.conversation, current_user),
+    }

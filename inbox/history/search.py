@@ -11,8 +11,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from inbox.extensions import db
 from inbox.history.terms import QueryPart, query_parts
-from inbox.models import Conversation, Direction, Message
-from inbox.pagination import Page, decode_cursor, encode_cursor, fetch_page
+from inbox.models import Conversation, ConversationStatus, Direction, Message
+from inbox.pagination import Page, after, decode_cursor, encode_cursor, fetch_page
 
 
 class EmptyQuery(ValueError):
@@ -99,12 +99,42 @@ class SearchFilters:
     message_type: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    conversation_id: int | None = None  # one contact's chat, or one group or room
+    agent_id: int | None = None  # messages this agent sent
+    status: ConversationStatus | None = None  # of the message's conversation, now
+
+    @property
+    def has_words(self) -> bool:
+        return bool(query_parts(self.query))
+
+    @property
+    def is_empty(self) -> bool:
+        """No words and no filter: everything, which no search or export should mean by accident."""
+        return not self.has_words and all(
+            getattr(self, name) is None
+            for name in (
+                "channel_id",
+                "direction",
+                "message_type",
+                "since",
+                "until",
+                "conversation_id",
+                "agent_id",
+                "status",
+            )
+        )
 
 
 def apply_filters(statement: sa.Select[Any], filters: SearchFilters) -> sa.Select[Any]:
-    """Channel, direction, type and time range, as searches and exports share them."""
+    """The filters searches and exports share."""
     if filters.channel_id is not None:
         statement = statement.where(Message.channel_id == filters.channel_id)
+    if filters.conversation_id is not None:
+        statement = statement.where(Message.conversation_id == filters.conversation_id)
+    if filters.agent_id is not None:
+        statement = statement.where(Message.sent_by_user_id == filters.agent_id)
+    if filters.status is not None:
+        statement = statement.where(Message.conversation.has(Conversation.status == filters.status))
     if filters.direction is not None:
         statement = statement.where(Message.direction == filters.direction)
     if filters.message_type:
@@ -119,18 +149,23 @@ def apply_filters(statement: sa.Select[Any], filters: SearchFilters) -> sa.Selec
 def search_messages(
     filters: SearchFilters, *, cursor: str | None, limit: int
 ) -> tuple[Page[Message], str | None]:
-    """Matching messages, newest stored first, with their conversations loaded.
+    """Matching messages, newest stored first, with their conversations loaded. Without
+    words, every message the filters keep (e.g. all one agent sent in a week).
 
     Ordered by message id (the order messages arrived in), which the full-text index can
     walk backwards and stop after a page: ordering by sent time would sort every match, and a
     common word in a million messages matches tens of thousands.
     """
-    statement, index_id = matches(sa.select(Message), filters.query)
+    statement = sa.select(Message)
+    if filters.has_words:
+        statement, index_id = matches(statement, filters.query)
+    else:
+        index_id = Message.id
     statement = statement.options(
         joinedload(Message.conversation).joinedload(Conversation.channel),
         joinedload(Message.conversation).joinedload(Conversation.contact),
-        joinedload(Message.sender),
         joinedload(Message.sent_by),
+        joinedload(Message.sender),
         selectinload(Message.attachment),
         selectinload(Message.revisions),
     )
@@ -139,6 +174,26 @@ def search_messages(
     if upper is not None:
         statement = statement.where(index_id < upper)
     statement = statement.order_by(index_id.desc())
-    page = _newest_first(statement, index_id, upper, limit)
+    if filters.has_words:
+        page = _newest_first(statement, index_id, upper, limit)
+    else:
+        page = fetch_page(statement, db.session, limit)
     last = page.items[-1] if page.items and page.has_more else None
     return page, encode_cursor(last.sent_at, last.id) if last else None
+
+
+def neighbours(message: Message) -> tuple[Message | None, Message | None]:
+    """The messages just before and after this one in its thread: a search hit's context."""
+    thread = sa.select(Message).where(Message.conversation_id == message.conversation_id)
+    cursor = (message.sent_at, message.id)
+    before = db.session.scalar(
+        thread.where(after(Message.sent_at, Message.id, cursor, descending=True))
+        .order_by(Message.sent_at.desc(), Message.id.desc())
+        .limit(1)
+    )
+    following = db.session.scalar(
+        thread.where(after(Message.sent_at, Message.id, cursor, descending=False))
+        .order_by(Message.sent_at, Message.id)
+        .limit(1)
+    )
+    return before, following

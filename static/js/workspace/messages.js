@@ -58,9 +58,23 @@ function eventText(message, names = new Map()) {
 
 // Message bodies -------------------------------------------------------------------------------
 
+/** Text with a search's hits marked ([start, end) in UTF-16 code units, as JS strings count). */
+function hitsBody(text, hits) {
+  const node = el("p", { class: "text" });
+  let at = 0;
+  for (const [start, end] of hits) {
+    if (start < at || end > text.length) continue;
+    node.append(text.slice(at, start), el("mark", { class: "hit", textContent: text.slice(start, end) }));
+    at = end;
+  }
+  node.append(text.slice(at));
+  return node;
+}
+
 /** Text with mentions highlighted. LINE's indexes count UTF-16 code units, as JS strings do. */
-function textBody(message, names) {
+function textBody(message, names, hits) {
   const text = message.text ?? message.payload?.text ?? "";
+  if (hits?.length) return hitsBody(text, hits);
   const mentionees = [...(message.payload?.mention?.mentionees || [])].sort((a, b) => a.index - b.index);
   const node = el("p", { class: "text" });
   let at = 0;
@@ -154,7 +168,7 @@ function postbackBody(payload) {
     params ? el("span", { class: "meta-line", textContent: params }) : null);
 }
 
-function bodyOf(message, names) {
+function bodyOf(message, names, hits) {
   const payload = message.payload || {};
   if (message.unsent && message.text === null && message.payload === null) {
     return el("p", { class: "unsent-text", textContent: t("messageUnsent") });
@@ -162,7 +176,7 @@ function bodyOf(message, names) {
   if (MEDIA.has(message.type)) return mediaBody(message);
   switch (message.type) {
     case "text":
-    case "textV2": return textBody(message, names);
+    case "textV2": return textBody(message, names, hits);
     case "sticker": return stickerBody(payload);
     case "location": return locationBody(payload);
     case "postback": return postbackBody(payload);
@@ -209,7 +223,7 @@ export function renderMessage(message, ctx) {
     const author = message.sent_by?.display_name || message.sent_by?.email;
     item.append(el("div", { class: "note" },
       el("span", { class: "note-label", textContent: t("privateNote") }),
-      el("p", { class: "text", textContent: message.text ?? message.payload?.text ?? "" }),
+      ctx.hits?.length ? hitsBody(message.text ?? "", ctx.hits) : el("p", { class: "text", textContent: message.text ?? message.payload?.text ?? "" }),
       el("span", { class: "meta-line" }, author ? [t("noteBy", { name: author }), " · "] : null, timeElement(message.sent_at, "clock"))));
     return item;
   }
@@ -228,7 +242,7 @@ export function renderMessage(message, ctx) {
       bubble.append(el("span", { class: "badge", textContent: t("messageUnsent") }));
     }
   }
-  bubble.append(bodyOf(message, ctx.names));
+  bubble.append(bodyOf(message, ctx.names, ctx.hits));
   if (message.edited_at) bubble.append(el("span", { class: "meta-line", textContent: t("edited") }));
   const revisions = revisionsOf(message);
   if (revisions) bubble.append(revisions);

@@ -32,6 +32,8 @@ export class Thread {
     this.olderCursor = null;
     this.newerCursor = null;
     this.loadingOlder = false;
+    this.hasNewer = false; // only a thread opened at a message has newer pages to load
+    this.loadingNewer = false;
     this.pinned = true;
     this.names = new Map();
     this.list.replaceChildren();
@@ -58,6 +60,42 @@ export class Thread {
     this.status.textContent = this.olderCursor ? "" : t("startOfConversation");
     this.scrollToEnd();
     await this.fillViewport();
+  }
+
+  /** The thread opened at one message (a search hit): marked, and scrolled to. */
+  async openAt(conversationId, messageId) {
+    this.reset(conversationId);
+    this.status.textContent = t("loadingMessages");
+    const query = new URLSearchParams({ limit: PAGE, around: messageId });
+    const page = await api(`/api/conversations/${conversationId}/messages?${query}`, { signal: this.controller.signal });
+    if (conversationId !== this.conversationId) return;
+    this.olderCursor = page.older_cursor;
+    this.newerCursor = page.newer_cursor;
+    this.hasNewer = page.has_newer;
+    this.add(page.messages);
+    this.status.textContent = this.olderCursor ? "" : t("startOfConversation");
+    const target = this.nodes.get(messageId);
+    if (target) {
+      target.classList.add("is-target");
+      target.scrollIntoView({ block: "center" });
+    }
+    this.pinned = this.distanceFromEnd() < NEAR_BOTTOM;
+  }
+
+  async loadNewer() {
+    if (!this.hasNewer || this.loadingNewer) return;
+    this.loadingNewer = true;
+    const conversationId = this.conversationId;
+    try {
+      const query = new URLSearchParams({ limit: PAGE, after: this.newerCursor });
+      const page = await api(`/api/conversations/${conversationId}/messages?${query}`, { signal: this.controller.signal });
+      if (conversationId !== this.conversationId) return;
+      this.newerCursor = page.newer_cursor || this.newerCursor;
+      this.hasNewer = page.has_newer;
+      this.add(page.messages);
+    } finally {
+      this.loadingNewer = false;
+    }
   }
 
   /** Load older pages until the thread can scroll (or there is nothing older). */
@@ -106,6 +144,7 @@ export class Thread {
     this.pinned = this.distanceFromEnd() < NEAR_BOTTOM;
     if (this.pinned) this.jump.hidden = true;
     if (this.scroller.scrollTop < NEAR_TOP) this.loadOlder().catch(() => {});
+    if (this.hasNewer && this.distanceFromEnd() < NEAR_TOP) this.loadNewer().catch(() => {});
   }
 
   distanceFromEnd() {
