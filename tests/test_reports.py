@@ -22,6 +22,7 @@ from inbox.models import (
     Role,
     SendMode,
 )
+from inbox.reports.display import duration
 from inbox.reports.metrics import Durations, ReportFilters, build_report
 from tests.line_events import deliver, text_event, user_source
 
@@ -94,6 +95,17 @@ def history(client, make):
 
 def report_for(tz: str, start: date, end: date | None = None, channel=None):
     return build_report(ReportFilters(start, end or start, ZoneInfo(tz), channel and channel.id))
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [(None, "–"), (7, "7 s"), (252, "4 min 12 s"), (600, "10 min"), (3660, "1 h 1 min"),
+     (7200, "2 h"), (90000, "1 d 1 h")],
+)  # fmt: skip
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # no database involved
+def test_durations_read_as_words(app, seconds, words) -> None:
+    with app.test_request_context():
+        assert duration(seconds) == words
 
 
 def test_nearest_rank_percentiles() -> None:
@@ -202,7 +214,8 @@ def test_page_shows_charts_to_supervisors_only(client, make, history) -> None:
     assert html.count('<svg viewBox="0 0 720 240" role="img"') == 4
     assert "<desc" in html and "Show numbers" in html
     assert "Messages in and out per day" in html
-    assert "2 min 0 s" in html and "10 min 0 s" in html  # all channels: median, p90
+    assert "2 min" in html and "10 min" in html  # all channels: median, p90
+    assert "10 s" in html  # Nok's median first response
     assert "น้องนก" in html and "ぷろい" in html
     assert "/reports/daily.csv?" in html
     assert client.get(query, headers=make.auth_header(Role.AGENT)).status_code == 403
@@ -249,3 +262,14 @@ def test_resolving_and_reopening_keep_episodes(client, make) -> None:
     assert conversation.status is ConversationStatus.OPEN and conversation.resolved_at is None
     assert [opened for opened, _resolved in episodes(conversation)] == [at(2), later]
     assert episodes(conversation)[0][1] is not None
+
+
+def test_a_turn_that_began_before_the_range_is_not_counted(client, make) -> None:
+    shop, agent = make.channel(), make.user(Role.AGENT)
+    conversation = customer(client, shop, U1, at(23, 50, day=9))
+    customer(client, shop, U1, at(0, 10))  # still the same turn
+    sent(conversation, agent, at(0, 20))
+    inside = report_for("UTC", date(2026, 3, 10)).total()
+    assert (inside.messages_in, inside.turns, inside.first_response.count) == (1, 0, 0)
+    both = report_for("UTC", date(2026, 3, 9), date(2026, 3, 10)).total()
+    assert (both.turns, both.first_response.median) == (1, 30 * 60)

@@ -69,8 +69,9 @@ class Chart:
 
 
 def nice_step(largest: float, candidates: Sequence[float] | None = None, ticks: int = 4) -> float:
-    """The smallest step from `candidates` (1, 2, 5 x 10^k by default) giving at most `ticks`."""
-    rough = max(largest, 1) / ticks
+    """The smallest step from `candidates` (1, 2, 5 x 10^k by default) giving at most `ticks`;
+    never below 1 (messages and seconds come whole)."""
+    rough = max(largest / ticks, 1)
     if candidates is None:
         magnitude = 10 ** math.floor(math.log10(rough))
         candidates = [magnitude * factor for factor in (1, 2, 5, 10)]

@@ -26,11 +26,17 @@ def duration(seconds: float | None) -> str:
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     if days:
-        return _("%(days)d d %(hours)d h", days=days, hours=hours)
+        if hours:
+            return _("%(days)d d %(hours)d h", days=days, hours=hours)
+        return _("%(days)d d", days=days)
     if hours:
-        return _("%(hours)d h %(minutes)d min", hours=hours, minutes=minutes)
+        if minutes:
+            return _("%(hours)d h %(minutes)d min", hours=hours, minutes=minutes)
+        return _("%(hours)d h", hours=hours)
     if minutes:
-        return _("%(minutes)d min %(seconds)d s", minutes=minutes, seconds=secs)
+        if secs:
+            return _("%(minutes)d min %(seconds)d s", minutes=minutes, seconds=secs)
+        return _("%(minutes)d min", minutes=minutes)
     return _("%(seconds)d s", seconds=secs)
 
 

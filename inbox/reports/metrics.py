@@ -219,6 +219,7 @@ class _Thread:
     channel_id: int
     waiting_since: datetime | None = None  # the customer's turn that is not answered yet
     waiting_before_range: bool = False
+    start_known: bool = False  # an answer, or the range's start, was looked at
     agents: set[int] = field(default_factory=set)
 
 
@@ -229,6 +230,7 @@ def _answered(report: Report, thread: _Thread, at: datetime, user_id: int) -> No
         )
         report.agent(user_id).first_response.add(thread.waiting_since, at)
     thread.waiting_since, thread.waiting_before_range = None, False
+    thread.start_known = True
 
 
 def _finish(report: Report, thread: _Thread) -> None:
@@ -243,6 +245,10 @@ def _finish(report: Report, thread: _Thread) -> None:
 def _message(report: Report, thread: _Thread, row: sa.Row) -> None:
     if row.direction is Direction.INCOMING:
         report.day(row.sent_at, row.channel_id).messages_in += 1
+        if thread.waiting_since is None and not thread.start_known:
+            thread.start_known = True  # was the customer already waiting?
+            if _turn_open_at_start(thread.conversation_id, report.filters):
+                thread.waiting_since, thread.waiting_before_range = report.filters.since, True
         if thread.waiting_since is None:
             thread.waiting_since = row.sent_at
             report.day(row.sent_at, row.channel_id).turns += 1
@@ -285,10 +291,6 @@ def _messages(report: Report) -> None:
             if thread is not None:
                 _finish(report, thread)
             thread = _Thread(row.conversation_id, row.channel_id)
-            if row.direction is Direction.INCOMING and _turn_open_at_start(
-                row.conversation_id, filters
-            ):
-                thread.waiting_since, thread.waiting_before_range = filters.since, True
         report.channels.setdefault(row.channel_id, "")
         _message(report, thread, row)
     if thread is not None:
