@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from inbox.home import bp as home_bp
     from inbox.media.routes import bp as media_bp
     from inbox.models.types import render_migration_item
+    from inbox.reports import bp as reports_bp
     from inbox.webhooks.routes import bp as webhooks_bp
 
     overrides = dict(config or {})
@@ -65,7 +66,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     search_index.init_app(app)
     cli.init_app(app)
     navigation.init_app(app)
-    for blueprint in (auth_bp, home_bp, webhooks_bp, api_bp, media_bp, history_bp, admin_bp):
+    for blueprint in (
+        auth_bp,
+        home_bp,
+        webhooks_bp,
+        api_bp,
+        media_bp,
+        history_bp,
+        reports_bp,
+        admin_bp,
+    ):
         app.register_blueprint(blueprint)
     if app.config.get("LINE_SANDBOX"):
         from inbox import sandbox

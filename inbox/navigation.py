@@ -20,6 +20,7 @@ class Area(NamedTuple):
 AREAS = (
     Area("home.index", _l("Inbox"), (Role.AGENT, Role.SUPERVISOR)),
     Area("history.index", _l("History"), (Role.SUPERVISOR,)),
+    Area("reports.index", _l("Reports"), (Role.SUPERVISOR,)),
 )
 
 

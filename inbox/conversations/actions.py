@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from inbox.conversations.episodes import change_status
 from inbox.extensions import db
 from inbox.line import line_client
 from inbox.models import (
@@ -30,7 +31,7 @@ def update_conversation(
     unassign: bool = False,
 ) -> Conversation:
     if status is not None:
-        conversation.status = status
+        change_status(conversation, status, utcnow())
     if unassign:
         conversation.assignee_id = None
     elif assignee is not None:

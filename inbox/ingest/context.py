@@ -9,13 +9,13 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from inbox.conversations.episodes import customer_wrote
 from inbox.extensions import db
 from inbox.models import (
     Channel,
     Contact,
     Conversation,
     ConversationMember,
-    ConversationStatus,
     Direction,
     Message,
     ReplyToken,
@@ -130,8 +130,7 @@ class EventContext:
             conversation.last_activity_at = self.event_at
         if incoming:
             conversation.unread_count = Conversation.unread_count + 1
-            if conversation.status is ConversationStatus.RESOLVED:
-                conversation.status = ConversationStatus.OPEN
+            customer_wrote(conversation, self.event_at)
 
     def keep_reply_token(self) -> None:
         """Keep the reply token with its receipt time; standby-mode tokens must never be used."""

@@ -5,6 +5,7 @@ from inbox.models.channel import PLAN_RATE_LIMITS, Channel, Plan
 from inbox.models.conversation import (
     Contact,
     Conversation,
+    ConversationEpisode,
     ConversationMember,
     ConversationStatus,
     FollowState,
@@ -35,6 +36,7 @@ __all__ = [
     "Channel",
     "Contact",
     "Conversation",
+    "ConversationEpisode",
     "ConversationMember",
     "ConversationStatus",
     "DeliveryState",

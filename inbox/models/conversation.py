@@ -89,6 +89,7 @@ class Conversation(CreatedAtMixin, db.Model):
     )
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # set while resolved
     unread_count: Mapped[int] = mapped_column(default=0)
 
     channel: Mapped[Channel] = relationship()
@@ -117,6 +118,28 @@ class ConversationMember(db.Model):
 
     conversation: Mapped[Conversation] = relationship(back_populates="members")
     contact: Mapped[Contact] = relationship()
+
+
+class ConversationEpisode(db.Model):
+    """One request from the customer: opened by their first message since the conversation was
+    last resolved (or ever), resolved when an agent resolves the conversation. Kept for reports:
+    a conversation's status only says where it is now, episodes say how long each request took.
+    """
+
+    __tablename__ = "conversation_episodes"
+    __table_args__ = (
+        sa.Index("ix_conversation_episodes_latest", "conversation_id", "opened_at"),
+        sa.Index("ix_conversation_episodes_opened", "opened_at"),
+        sa.Index("ix_conversation_episodes_resolved", "resolved_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    channel_id: Mapped[int] = mapped_column(sa.ForeignKey("channels.id", ondelete="CASCADE"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ReplyToken(db.Model):

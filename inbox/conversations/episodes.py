@@ -1,0 +1,59 @@
+"""Episodes: each customer request, from their first message to the agent's "resolved".
+
+The two ways a conversation's status moves (an agent changes it, a customer writes) both come
+through here, so `Conversation.resolved_at` and the episode rows reports read stay in step.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from inbox.extensions import db
+from inbox.models import Conversation, ConversationEpisode, ConversationStatus
+
+
+def latest_episode(conversation: Conversation) -> ConversationEpisode | None:
+    return db.session.scalar(
+        sa.select(ConversationEpisode)
+        .where(ConversationEpisode.conversation_id == conversation.id)
+        .order_by(ConversationEpisode.opened_at.desc(), ConversationEpisode.id.desc())
+        .limit(1)
+    )
+
+
+def customer_wrote(conversation: Conversation, at: datetime) -> None:
+    """A customer's message reopens a resolved conversation and opens an episode if none is."""
+    if conversation.status is ConversationStatus.RESOLVED:
+        conversation.status, conversation.resolved_at = ConversationStatus.OPEN, None
+        latest = None
+    else:
+        latest = latest_episode(conversation)
+    if latest is None or latest.resolved_at is not None:
+        db.session.add(
+            ConversationEpisode(
+                conversation_id=conversation.id, channel_id=conversation.channel_id, opened_at=at
+            )
+        )
+    elif at < latest.opened_at:  # an earlier message delivered late
+        latest.opened_at = at
+
+
+def change_status(conversation: Conversation, status: ConversationStatus, at: datetime) -> None:
+    """An agent's status change. Reopening by hand continues the same request."""
+    was = conversation.status
+    if status is was:
+        return
+    conversation.status = status
+    if status is not ConversationStatus.RESOLVED and was is not ConversationStatus.RESOLVED:
+        return
+    latest = latest_episode(conversation)
+    if status is ConversationStatus.RESOLVED:
+        conversation.resolved_at = at
+        if latest is not None and latest.resolved_at is None:
+            latest.resolved_at = at
+    else:
+        conversation.resolved_at = None
+        if latest is not None:
+            latest.resolved_at = None
