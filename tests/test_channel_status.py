@@ -247,3 +247,40 @@ def test_local_limiter_reports_its_backlog() -> None:
     assert limiter.backlog("shop") == pytest.approx(3.0)
     now[0] += 5
     assert limiter.backlog("shop") == 0.0
+
+
+def test_the_partial_renders_for_a_page_that_passes_only_the_channel(line_sandbox, shop, channel):
+    from flask import render_template_string
+
+    with line_sandbox.app.test_request_context(f"/admin/channels/{channel.id}"):
+        text = html.unescape(
+            render_template_string('{% include "admin/_channel_status.html" %}', channel=channel)
+        )
+    assert "Noodle shop" in text and "0 of 50 sent" in text
+    assert f'name="next" value="/admin/channels/{channel.id}"' in text
+    assert shop.access_token not in text
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("/admin/channels/{id}", "/admin/channels/{id}"),  # the channel page that includes it
+        ("https://evil.example/admin/", "/admin/channels/{id}/status"),
+        ("//evil.example/admin/", "/admin/channels/{id}/status"),
+        ("/admin//evil.example", "/admin/channels/{id}/status"),
+    ],
+)
+def test_buttons_return_only_to_admin_pages(line_sandbox, channel, client, admin, given, expected):
+    answer = client.post(
+        f"/admin/channels/{channel.id}/webhook/test",
+        data={"csrf_token": admin, "next": given.format(id=channel.id)},
+    )
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == expected.format(id=channel.id)
+
+
+def test_buttons_need_the_csrf_token(line_sandbox, shop, channel, client, admin):
+    line_sandbox.set_webhook(shop, "https://elsewhere.example/hook")
+    answer = client.post(f"/admin/channels/{channel.id}/webhook")
+    assert answer.status_code == 400
+    assert platform_endpoint(line_sandbox, shop) == "https://elsewhere.example/hook"

@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from inbox.api.serializers import iso
 from inbox.extensions import db
 from inbox.line import line_platform
-from inbox.line.errors import error_class_for
+from inbox.line.errors import LineUnavailable, error_class_for
 from inbox.models import (
     Channel,
     EventState,
@@ -189,7 +190,7 @@ def _last_errors(channel_id: int, since: datetime) -> list[CallError]:
             explanation=str(
                 error_class_for(call.status, call.error or "").explanation
                 if call.status is not None
-                else _l("LINE could not be reached; the network or LINE may be down.")
+                else LineUnavailable.explanation
             ),
         )
         for call in rows
@@ -239,60 +240,37 @@ def is_disabled(channel: Channel) -> bool:
 def _verdict(
     channel: Channel, health: ChannelHealth, recent: dict[str, int], last_event_at: datetime | None
 ) -> list[Reason]:
-    reasons: list[Reason] = []
-    if renewal_error(channel):
-        reasons.append(
-            Reason("token_renewal", str(_l("Renewing the channel access token failed.")))
-        )
+    """What is wrong now, in words an agent can read (no secrets)."""
+    recent_since = health.since + WINDOW - RECENT
     last_401 = _last_call_at(channel.id, health.since, succeeded=False)
     last_ok = _last_call_at(channel.id, health.since, succeeded=True)
-    if last_401 and (last_ok is None or last_ok < last_401):
-        reasons.append(Reason("token_rejected", str(_l("LINE rejected the channel access token."))))
     server_errors = recent.get(NO_ANSWER, 0) + sum(
         count for label, count in recent.items() if label.isdigit() and int(label) >= 500
     )
-    if server_errors >= SERVER_ERRORS_IN_TROUBLE:
-        reasons.append(
-            Reason(
-                "line_errors",
-                str(
-                    _l(
-                        "%(count)d calls to LINE failed or went unanswered in the last hour.",
-                        count=server_errors,
-                    )
-                ),
-            )
-        )
-    refused_lately = health.last_signature_failure_at and (
-        last_event_at is None or last_event_at < health.last_signature_failure_at
+    refused_since_last_event = bool(
+        health.last_signature_failure_at
+        and (last_event_at is None or last_event_at < health.last_signature_failure_at)
     )
-    if health.signature_failures and refused_lately:
-        reasons.append(
-            Reason(
-                "signature",
-                str(
-                    _l(
-                        "Webhooks are refused: their signature does not match the channel "
-                        "secret, so new messages may not arrive."
-                    )
-                ),
-            )
-        )
-    if health.processing_failures:
-        reasons.append(
-            Reason(
-                "processing",
-                str(
-                    _l(
-                        "%(count)d received events could not be processed.",
-                        count=health.processing_failures,
-                    )
-                ),
-            )
-        )
-    if recent.get("429") and _quota_refused(channel.id, health.since):
-        reasons.append(Reason("quota", str(_l("This month's push-message quota is used up."))))
-    return reasons
+    checks = [
+        ("token_renewal", bool(renewal_error(channel)),
+         _("Renewing the channel access token failed.")),
+        ("token_rejected", bool(last_401 and (last_ok is None or last_ok < last_401)),
+         _("LINE rejected the channel access token.")),
+        ("line_errors", server_errors >= SERVER_ERRORS_IN_TROUBLE,
+         ngettext("%(num)d call to LINE failed or went unanswered in the last hour.",
+                  "%(num)d calls to LINE failed or went unanswered in the last hour.",
+                  server_errors)),
+        ("signature", health.signature_failures > 0 and refused_since_last_event,
+         _("Webhooks are refused: their signature does not match the channel secret, so new "
+           "messages may not arrive.")),
+        ("processing", health.processing_failures > 0,
+         ngettext("%(num)d received event could not be processed.",
+                  "%(num)d received events could not be processed.",
+                  health.processing_failures)),
+        ("quota", bool(recent.get("429")) and _quota_refused(channel.id, recent_since),
+         _("This month's push-message quota is used up.")),
+    ]  # fmt: skip
+    return [Reason(code, message) for code, failing, message in checks if failing]
 
 
 def _quota_refused(channel_id: int, since: datetime) -> bool:
@@ -314,16 +292,12 @@ def quota_reason(quota: dict[str, Any] | None) -> Reason | None:
         return None
     if quota["used"] < quota["limit"] * QUOTA_NEARLY_USED:
         return None
-    return Reason(
-        "quota_nearly_used",
-        str(
-            _l(
-                "%(used)d of this month's %(limit)d push messages are used.",
-                used=quota["used"],
-                limit=quota["limit"],
-            )
-        ),
+    message = _(
+        "%(used)d of this month's %(limit)d push messages are used.",
+        used=quota["used"],
+        limit=quota["limit"],
     )
+    return Reason("quota_nearly_used", message)
 
 
 def channel_health(channel: Channel, now: datetime | None = None) -> ChannelHealth:
