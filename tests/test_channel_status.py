@@ -284,3 +284,11 @@ def test_buttons_need_the_csrf_token(line_sandbox, shop, channel, client, admin)
     answer = client.post(f"/admin/channels/{channel.id}/webhook")
     assert answer.status_code == 400
     assert platform_endpoint(line_sandbox, shop) == "https://elsewhere.example/hook"
+
+
+def test_a_refused_webhook_test_shows_lines_details(line_sandbox, shop, channel, client, admin):
+    line_sandbox.set_webhook(shop, None)
+    text = press(client, admin, channel, "webhook/test")
+    assert "LINE did not run the webhook test." in text
+    assert "endpoint: must be specified" in text
+    assert re.search(r"Request id: [0-9a-f-]{8,}", text)

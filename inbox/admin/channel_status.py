@@ -47,7 +47,14 @@ def _back(channel: Channel) -> ResponseReturnValue:
 
 def _line_refused(what: str, error: LineError) -> str:
     """The explanation, LINE's own words and the request id LINE support asks for."""
-    parts = [what, str(error.explanation), _("LINE said: %(message)s", message=error.message)]
+    said = "; ".join(
+        [error.message]
+        + [
+            ": ".join(filter(None, (item.get("property"), item.get("message"))))
+            for item in error.details
+        ]
+    )
+    parts = [what, str(error.explanation), _("LINE said: %(message)s", message=said)]
     if error.request_id:
         parts.append(_("Request id: %(id)s", id=error.request_id))
     return " ".join(parts)
