@@ -64,3 +64,25 @@ def test_unreachable_redis_falls_back_to_local_pacing() -> None:
         assert 0.9 < limiter.reserve("k", 60, max_wait=5) <= 1.0
     finally:
         limiter.close()
+
+
+def test_another_process_sees_the_shared_backlog(redis_url: str) -> None:
+    key = f"test-{uuid.uuid4()}"
+    sender, watcher = RedisRateLimiter(redis_url), RedisRateLimiter(redis_url)
+    try:
+        assert watcher.backlog(key) == 0.0
+        for _ in range(3):
+            sender.reserve(key, 60, max_wait=10)
+        assert 2.5 < watcher.backlog(key) <= 3.0  # three one-second slots booked ahead
+    finally:
+        sender.close()
+        watcher.close()
+
+
+def test_unreachable_redis_reports_this_process_backlog() -> None:
+    limiter = RedisRateLimiter("redis://127.0.0.1:1/0")
+    try:
+        limiter.reserve("k", 60, max_wait=5)
+        assert 0.9 < limiter.backlog("k") <= 1.0
+    finally:
+        limiter.close()

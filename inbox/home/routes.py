@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from inbox.admin.health import channels_in_trouble
 from inbox.auth import roles_required
 from inbox.extensions import db
 from inbox.home.workspace import VIEWS, bootstrap, view_name
@@ -25,6 +26,8 @@ def _workspace(opened: Conversation | None) -> ResponseReturnValue:
         view=view,
         query=query or "",
         opened=opened,
+        troubled=channels_in_trouble(),
+        can_fix=current_user.has_role(Role.ADMIN),
     )
 
 

@@ -28,6 +28,9 @@ class RateLimiter(Protocol):
     def reserve(self, key: str, per_minute: float, max_wait: float) -> float:
         """Reserve the next slot; return seconds to wait for it, or raise WaitTooLong."""
 
+    def backlog(self, key: str) -> float:
+        """Seconds until the next free slot (0: a request now would go at once)."""
+
 
 class LocalRateLimiter:
     """One schedule per key for all threads of this process."""
@@ -47,6 +50,10 @@ class LocalRateLimiter:
                 raise WaitTooLong(wait)
             self._next_free[key] = slot + interval
             return wait
+
+    def backlog(self, key: str) -> float:
+        with self._lock:
+            return max(0.0, self._next_free.get(key, 0.0) - self._clock())
 
 
 # Times in microseconds from Redis TIME; returns the wait, or -(wait + 1) when too long.
@@ -99,6 +106,20 @@ class RedisRateLimiter:
         if answer < 0:
             raise WaitTooLong((-answer - 1) / 1_000_000)
         return answer / 1_000_000
+
+    def backlog(self, key: str) -> float:
+        """Read the shared schedule against Redis's own clock; this process's if Redis fails."""
+        import redis
+
+        try:
+            with self._redis.pipeline(transaction=False) as pipe:
+                next_free, (seconds, micros) = pipe.get(self._prefix + key).time().execute()
+        except redis.RedisError:
+            return self._fallback.backlog(key)
+        if next_free is None:
+            return 0.0
+        now = int(seconds) * 1_000_000 + int(micros)
+        return max(0.0, (int(next_free) - now) / 1_000_000)
 
     def close(self) -> None:
         self._redis.close()

@@ -25,7 +25,7 @@ from inbox.models.message import (
 )
 from inbox.models.types import from_line_millis, utcnow
 from inbox.models.user import ApiToken, Role, User
-from inbox.models.webhook_event import EventState, WebhookEvent
+from inbox.models.webhook_event import EventState, WebhookEvent, WebhookRejection
 
 __all__ = [
     "PLAN_RATE_LIMITS",
@@ -55,6 +55,7 @@ __all__ = [
     "SourceType",
     "User",
     "WebhookEvent",
+    "WebhookRejection",
     "from_line_millis",
     "utcnow",
 ]

@@ -25,6 +25,7 @@ class WebhookEvent(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("channel_id", "webhook_event_id"),
         sa.Index("ix_webhook_events_state", "state", "received_at"),
+        sa.Index("ix_webhook_events_channel_time", "channel_id", "received_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,3 +42,20 @@ class WebhookEvent(db.Model):
     error: Mapped[str | None] = mapped_column(sa.Text)
     attempts: Mapped[int] = mapped_column(default=0)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebhookRejection(db.Model):
+    """Webhook requests refused before anything was stored, counted per channel, hour and reason.
+
+    One row per hour, not per request: a flood of forged requests cannot grow the table.
+    """
+
+    __tablename__ = "webhook_rejections"
+    __table_args__ = (sa.UniqueConstraint("channel_id", "hour", "reason"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(sa.ForeignKey("channels.id", ondelete="CASCADE"))
+    hour: Mapped[datetime] = mapped_column(UTCDateTime)  # the start of the hour, UTC
+    reason: Mapped[str] = mapped_column(sa.String(32))  # "signature"
+    count: Mapped[int] = mapped_column(default=0)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,7 +6,7 @@ import threading
 import time
 from typing import Any
 
-from inbox.line import line_client
+from inbox.line import LineClient, line_client
 from inbox.line.errors import LineError
 from inbox.models import Channel
 
@@ -15,23 +15,28 @@ _cache: dict[int, tuple[float, dict[str, Any] | None]] = {}
 _lock = threading.Lock()
 
 
+def read_quota(client: LineClient) -> dict[str, Any]:
+    """`{type, limit, used, remaining}` straight from LINE; raises LineError."""
+    quota = client.message_quota()
+    used = client.message_quota_consumption()
+    limit = quota.get("value") if quota.get("type") == "limited" else None
+    return {
+        "type": quota.get("type"),
+        "limit": limit,
+        "used": used,
+        "remaining": max(0, limit - used) if limit is not None else None,
+    }
+
+
 def push_quota(channel: Channel) -> dict[str, Any] | None:
     """`{type, limit, used, remaining}`; None when LINE cannot say right now."""
     with _lock:
         cached = _cache.get(channel.id)
         if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
             return cached[1]
+    answer: dict[str, Any] | None
     try:
-        client = line_client(channel)
-        quota = client.message_quota()
-        used = client.message_quota_consumption()
-        limit = quota.get("value") if quota.get("type") == "limited" else None
-        answer: dict[str, Any] | None = {
-            "type": quota.get("type"),
-            "limit": limit,
-            "used": used,
-            "remaining": max(0, limit - used) if limit is not None else None,
-        }
+        answer = read_quota(line_client(channel))
     except LineError:
         answer = None
     with _lock:

@@ -20,7 +20,7 @@ LINE_PICTURE_HOSTS = ("profile.line-scdn.net", "obs.line-scdn.net", "sprofile.li
 PICTURE_MAX_BYTES = 5 * 1024 * 1024
 
 
-def _picture_url_allowed(url: str) -> bool:
+def picture_url_allowed(url: str) -> bool:
     """LINE's own picture hosts over https, or a host configured on purpose (PICTURE_HOSTS,
     or the sandbox that stands in for LINE)."""
     parts = urlsplit(url)
@@ -40,7 +40,7 @@ def cache_picture(url: str | None, relative_stem: str) -> str | None:
     """
     if not url:
         return None
-    if not _picture_url_allowed(url):
+    if not picture_url_allowed(url):
         log.warning("not fetching a picture from an unexpected address: %s", url)
         return None
     session = line_platform().plain_session()

@@ -14,6 +14,7 @@ from inbox.extensions import csrf, db
 from inbox.ingest import receive_events
 from inbox.models import Channel
 from inbox.webhooks.envelope import EnvelopeError, parse_envelope
+from inbox.webhooks.rejections import SIGNATURE, count_rejection
 from inbox.webhooks.signature import signature_is_valid
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ def receive_line(channel_id: str) -> ResponseReturnValue:
     request.max_content_length = current_app.config["WEBHOOK_MAX_BYTES"]
     body = request.get_data(cache=False)  # raises 413 past the limit
     if not signature_is_valid(channel.secret, body, request.headers.get("X-Line-Signature")):
+        count_rejection(channel.id, SIGNATURE)
         abort(401, _("The X-Line-Signature header is missing or does not match the body."))
     try:
         envelope = parse_envelope(body)
