@@ -17,6 +17,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from inbox import auth, cli, crypto, database, errors, i18n, jobs, line, navigation, realtime
     from inbox.admin import bp as admin_bp
     from inbox.api import bp as api_bp
+    from inbox.audit.routes import bp as audit_bp
     from inbox.auth.routes import bp as auth_bp
     from inbox.config import DEFAULTS, from_environment
     from inbox.extensions import csrf, db, migrate, socketio
@@ -64,7 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     search_index.init_app(app)
     cli.init_app(app)
     navigation.init_app(app)
-    for blueprint in (auth_bp, home_bp, webhooks_bp, api_bp, media_bp, admin_bp):
+    for blueprint in (auth_bp, home_bp, webhooks_bp, api_bp, media_bp, admin_bp, audit_bp):
         app.register_blueprint(blueprint)
     if app.config.get("LINE_SANDBOX"):
         from inbox import sandbox

@@ -26,7 +26,7 @@ CHANNEL_CREDENTIALS = {
 CHANNEL_TOKEN = {"sandbox_line_api.", "sandbox_line_data."}  # LINE's bearer channel tokens
 AGENTS_ONLY = {"api.update", "api.leave", "api.send", "api.send_media", "api.note", "api.retry"}
 # Supervisors and admins: every channel's history.
-SUPERVISORS_ONLY = {"api.history_search", "api.history_export"}
+SUPERVISORS_ONLY = {"api.history_search", "api.history_export", "api.audit_log", "audit.index"}
 EVERY_ROLE = {"home.", "api.", "media.", "sandbox_phone.", "auth.logout"}
 
 

@@ -12,7 +12,7 @@ from flask_login import current_user
 from inbox.api.routes import bp, page_size
 from inbox.api.serializers import conversation_json, message_json
 from inbox.auth import roles_required
-from inbox.history.export import FORMATS, export_rows
+from inbox.history.export import FORMATS, export_rows, record_export
 from inbox.history.search import EmptyQuery, SearchFilters, search_messages
 from inbox.history.terms import query_parts
 from inbox.models import Direction, Role
@@ -64,7 +64,9 @@ def history_export() -> ResponseReturnValue:
     if conversation is not None and not conversation.isdigit():
         abort(400, _("conversation must be a conversation's numeric id."))
     filters = _filters(query_required=conversation is None)
-    rows = export_rows(filters, int(conversation) if conversation else None)
+    conversation_id = int(conversation) if conversation else None
+    record_export(filters, conversation_id, export_format)
+    rows = export_rows(filters, conversation_id)
     writer, mimetype = FORMATS[export_format]
     name = (
         f"line-inbox-{'transcript-' + conversation if conversation else 'search'}.{export_format}"
