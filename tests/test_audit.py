@@ -433,7 +433,7 @@ def test_the_page_shows_sentences_links_and_escapes_user_text(client, make, as_a
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; ลูกค้า 大切" in html
     assert "Added a private note" in html and "Audit log" in html
-    assert f'href="/conversations/{conversation.id}"' in html
+    assert f'<a href="/conversations/{conversation.id}">Message #{entry.target_id}</a>' in html
     assert "Nov 25, 2026, 6:30:00\u202fAM" in html or "Nov 25, 2026, 6:30:00 AM" in html
     assert 'href="/audit" aria-current="page"' in html  # the top bar offers the area
     in_range = client.get("/audit?from=2026-11-25&to=2026-11-25", headers=headers)

@@ -42,6 +42,15 @@ KINDS: list[tuple[str, Any]] = [
     ("channel.", _l("Channel changes")),
 ]
 
+# What a target row is, in words; other tables show by their own name.
+TARGET_NAMES: dict[str, Any] = {
+    "conversations": _l("Conversation"),
+    "messages": _l("Message"),
+    "users": _l("User"),
+    "channels": _l("Channel"),
+    "api_tokens": _l("API token"),
+}
+
 # Rows whose page the log can link to (through the conversation they belong to).
 CONVERSATION_TARGETS = {"conversations", "messages"}
 
@@ -50,6 +59,11 @@ def describe(action: str) -> str:
     """The sentence for an action, or the action's own name when none is written yet."""
     sentence = SENTENCES.get(action)
     return str(sentence) if sentence is not None else action
+
+
+def target_name(table: str) -> str:
+    name = TARGET_NAMES.get(table)
+    return str(name) if name is not None else table
 
 
 def conversation_id_of(entry: AuditEntry) -> int | None:

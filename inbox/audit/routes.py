@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from inbox.api.routes import bp as api_bp
 from inbox.api.routes import page_size
 from inbox.api.serializers import iso
-from inbox.audit.actions import KINDS, SENTENCES, conversation_id_of, describe
+from inbox.audit.actions import KINDS, SENTENCES, conversation_id_of, describe, target_name
 from inbox.audit.queries import AuditFilters, BadFilter, list_entries
 from inbox.auth import roles_required
 from inbox.extensions import db
@@ -136,6 +136,7 @@ def index() -> ResponseReturnValue:
         actions=sorted(SENTENCES.items()),
         describe=describe,
         conversation_id_of=conversation_id_of,
+        target_name=target_name,
         args=request.args,
         error=error,
         older={**chosen, "before": next_before} if next_before else None,
