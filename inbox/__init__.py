@@ -17,6 +17,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from inbox import auth, cli, crypto, database, errors, i18n, jobs, line, navigation, realtime
     from inbox.admin import bp as admin_bp
     from inbox.api import bp as api_bp
+    from inbox.audit.routes import bp as audit_bp
     from inbox.auth.routes import bp as auth_bp
     from inbox.config import DEFAULTS, from_environment
     from inbox.extensions import csrf, db, migrate, socketio
@@ -74,6 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         media_bp,
         history_bp,
         reports_bp,
+        audit_bp,
         admin_bp,
     ):
         app.register_blueprint(blueprint)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import secrets
 import threading
 from datetime import datetime
@@ -11,8 +12,9 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from inbox.audit import record
 from inbox.extensions import db
-from inbox.history.export import FORMATS, export_rows
+from inbox.history.export import FORMATS, export_rows, record_export
 from inbox.history.search import SearchFilters
 from inbox.ingest import process_pending_events
 from inbox.jobs import run_due_jobs, start_worker
@@ -24,6 +26,14 @@ channels = AppGroup("channels", help="Manage LINE channels.")
 events = AppGroup("events", help="Inspect and reprocess stored webhook events.")
 jobs = AppGroup("jobs", help="Background work: media and profile fetches, sends.")
 history = AppGroup("history", help="Search and export message history.")
+
+
+def _from_cli() -> dict[str, str]:
+    """Audit details for a command: the actor is "system", and this says who ran it."""
+    try:
+        return {"via": "cli", "os_user": getpass.getuser()}
+    except (OSError, KeyError):  # no login name in some containers
+        return {"via": "cli"}
 
 
 def _user_by_email(email: str) -> User:
@@ -50,6 +60,7 @@ def create_user(email: str, role: str, password: str | None, display_name: str |
     user = User(email=email, role=Role(role), display_name=display_name)
     user.set_password(password)
     db.session.add(user)
+    record("user.created", target=user, details={"email": email, "role": role, **_from_cli()})
     db.session.commit()
     click.echo(f"Created {role} {email}.")
     if generated:
@@ -61,8 +72,11 @@ def create_user(email: str, role: str, password: str | None, display_name: str |
 @click.option("--name", default="", help="What the token is for, to recognise it later.")
 def issue_token(email: str, name: str) -> None:
     """Print a new API token for EMAIL (only its hash is stored)."""
-    row, clear = ApiToken.issue(_user_by_email(email), name=name)
+    user = _user_by_email(email)
+    row, clear = ApiToken.issue(user, name=name)
     db.session.add(row)
+    details = {"user_id": user.id, "email": user.email, "name": name, "hint": row.hint}
+    record("api_token.issued", target=row, details={**details, **_from_cli()})
     db.session.commit()
     click.echo(clear)
 
@@ -89,6 +103,13 @@ def add_channel(
         rate_limit_per_minute=rate_limit or PLAN_RATE_LIMITS[Plan(plan)],
     )
     db.session.add(channel)
+    db.session.flush()
+    record(
+        "channel.created",
+        channel_id=channel.id,
+        target=channel,
+        details={"line_channel_id": channel_id, "name": name, "plan": plan, **_from_cli()},
+    )
     db.session.commit()
     click.echo(f"Channel {channel_id} added. Webhook URL path: {channel.webhook_path}")
 
@@ -167,6 +188,7 @@ def export_history(
         since=_moment(since),
         until=_moment(until),
     )
+    record_export(filters, export_format, **_from_cli())
     writer, _mimetype = FORMATS[export_format]
     for chunk in writer(export_rows(filters)):
         output.write(chunk)

@@ -21,6 +21,7 @@ AREAS = (
     Area("home.index", _l("Inbox"), (Role.AGENT, Role.SUPERVISOR)),
     Area("history.index", _l("History"), (Role.SUPERVISOR,)),
     Area("reports.index", _l("Reports"), (Role.SUPERVISOR,)),
+    Area("audit.index", _l("Audit log"), (Role.SUPERVISOR,)),
 )
 
 

@@ -26,7 +26,14 @@ CHANNEL_CREDENTIALS = {
 CHANNEL_TOKEN = {"sandbox_line_api.", "sandbox_line_data."}  # LINE's bearer channel tokens
 AGENTS_ONLY = {"api.update", "api.leave", "api.send", "api.send_media", "api.note", "api.retry"}
 # Supervisors and admins: every channel's history.
-SUPERVISORS_ONLY = {"api.history_search", "api.history_export", "history.", "reports."}
+SUPERVISORS_ONLY = {
+    "api.history_search",
+    "api.history_export",
+    "history.",
+    "reports.",
+    "api.audit_log",
+    "audit.",
+}
 # Admins only: every page under /admin (channels, their status and buttons, users) and the
 # admin APIs.
 ADMINS_ONLY = {"admin.", "api.channel_health_json"}

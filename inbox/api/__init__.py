@@ -2,6 +2,7 @@
 
 from inbox.api import actions  # noqa: F401 - the write routes join the blueprint
 from inbox.api.routes import bp
+from inbox.audit import routes as audit_routes  # noqa: F401 - and the audit log's API
 from inbox.history import routes as history_routes  # noqa: F401 - and the history search
 
 __all__ = ["bp"]

@@ -97,7 +97,7 @@ def retry(message_id: int) -> ResponseReturnValue:
     if message is None:
         abort(404, _("There is no message %(id)d.", id=message_id))
     try:
-        group = retry_failed(message)
+        group = retry_failed(message, current_user)
     except CannotSend as refusal:
         _refused(refusal)
     return jsonify(messages=[message_json(item, current_user) for item in group]), 202

@@ -10,11 +10,21 @@ from flask_login import current_user
 from inbox.extensions import db
 from inbox.models import AuditEntry, User
 
+PREVIEW_CHARS = 40  # enough to recognise a message in the log, not enough to copy it out
+
+
+def preview(text: str | None) -> str | None:
+    """The start of a text for `details`: the log is not a second copy of private messages."""
+    if not text:
+        return None
+    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
+
 
 def record(
     action: str,
     *,
     actor: User | None = None,
+    actor_label: str | None = None,
     channel_id: int | None = None,
     target: Any = None,
     details: dict[str, Any] | None = None,
@@ -22,19 +32,23 @@ def record(
     """Add an entry to the current transaction: if the change rolls back, so does its entry.
 
     `actor` defaults to the signed-in user (None outside a request: the system did it);
-    `target` is a model row (its table and id are kept) or None.
+    `actor_label` overrides how a user-less actor is shown ("anonymous" for a failed sign-in);
+    `target` is a model row (its table and id are kept; a new row is flushed to get its id).
     """
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user._get_current_object()
     entry = AuditEntry(
         actor_user_id=actor.id if actor else None,
-        actor_label=actor.email if actor else "system",
+        actor_label=actor.email if actor else (actor_label or "system"),
         action=action,
         channel_id=channel_id,
         details=details or None,
         ip_address=request.remote_addr if has_request_context() else None,
     )
     if target is not None:
+        if target.id is None:
+            db.session.add(target)
+            db.session.flush()
         entry.target_type = target.__tablename__
         entry.target_id = str(target.id)
     db.session.add(entry)

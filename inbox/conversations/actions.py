@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from inbox.audit import preview, record
 from inbox.conversations.episodes import change_status
 from inbox.extensions import db
 from inbox.line import line_client
@@ -30,19 +31,36 @@ def update_conversation(
     assignee: User | None = None,
     unassign: bool = False,
 ) -> Conversation:
-    if status is not None:
+    """Change status and/or assignee; each real change is one audit entry."""
+    if status is not None and status is not conversation.status:
+        _audit(conversation, "conversation.status_changed", conversation.status.value, status.value)
         change_status(conversation, status, utcnow())
     if unassign:
+        if conversation.assignee_id is not None:
+            _audit(conversation, "conversation.unassigned", conversation.assignee_id, None)
         conversation.assignee_id = None
     elif assignee is not None:
         if not assignee.has_role(Role.AGENT) or not assignee.is_active:
             raise CannotSend(
                 str(_l("Conversations can be assigned to active agents only.")), "assignee"
             )
+        if conversation.assignee_id != assignee.id:
+            _audit(
+                conversation,
+                "conversation.assigned",
+                conversation.assignee_id,
+                assignee.id,
+                assignee=assignee.email,
+            )
         conversation.assignee_id = assignee.id
     announce(conversation)
     db.session.commit()
     return conversation
+
+
+def _audit(conversation: Conversation, action: str, before: object, after: object, **more) -> None:
+    details = {"from": before, "to": after, **more}
+    record(action, channel_id=conversation.channel_id, target=conversation, details=details)
 
 
 def add_note(conversation: Conversation, author: User, text: str) -> Message:
@@ -65,6 +83,13 @@ def add_note(conversation: Conversation, author: User, text: str) -> Message:
         sent_at=utcnow(),
     )
     db.session.add(note)
+    record(
+        "conversation.note_added",
+        actor=author,
+        channel_id=conversation.channel_id,
+        target=note,
+        details={"conversation_id": conversation.id, "preview": preview(text)},
+    )
     announce(note)
     db.session.commit()
     return note
@@ -91,6 +116,13 @@ def leave_chat(conversation: Conversation, agent: User) -> Conversation:
         sent_at=utcnow(),
     )
     db.session.add(line)
+    record(
+        "conversation.left",
+        actor=agent,
+        channel_id=conversation.channel_id,
+        target=conversation,
+        details={"source_type": conversation.source_type.value},
+    )
     announce(line)
     announce(conversation)
     db.session.commit()

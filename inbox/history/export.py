@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from inbox.audit import record
 from inbox.extensions import db
 from inbox.history.search import SearchFilters, apply_filters, matches
 from inbox.models import Conversation, Message
@@ -76,6 +77,34 @@ def _row(message: Message) -> dict[str, Any]:
         "line_message_id": message.line_message_id or "",
         "line_request_id": message.line_request_id or "",
     }
+
+
+def record_export(filters: SearchFilters, export_format: str, **more: Any) -> None:
+    """Log who exported what (an export is a read, but a bulk copy of private messages).
+
+    Committed before the first row is written: the row count is unknown until the stream ends.
+    """
+    chosen = {
+        "query": filters.query.strip()[:200] or None,
+        "conversation_id": filters.conversation_id,
+        "agent_id": filters.agent_id,
+        "status": filters.status.value if filters.status else None,
+        "channel_id": filters.channel_id,
+        "direction": filters.direction.value if filters.direction else None,
+        "type": filters.message_type,
+        "since": filters.since.isoformat() if filters.since else None,
+        "until": filters.until.isoformat() if filters.until else None,
+    }
+    details = {"format": export_format, **{k: v for k, v in chosen.items() if v is not None}}
+    conversation_id = filters.conversation_id
+    conversation = db.session.get(Conversation, conversation_id) if conversation_id else None
+    record(
+        "history.exported",
+        channel_id=filters.channel_id or (conversation.channel_id if conversation else None),
+        target=conversation,
+        details={**details, **more},
+    )
+    db.session.commit()
 
 
 def export_rows(filters: SearchFilters) -> Iterator[dict]:

@@ -13,7 +13,7 @@ from flask_login import current_user
 from inbox.api.routes import bp, page_size
 from inbox.api.serializers import conversation_json, message_json
 from inbox.auth import roles_required
-from inbox.history.export import FORMATS, export_rows
+from inbox.history.export import FORMATS, export_rows, record_export
 from inbox.history.highlight import hit_spans, utf16_spans
 from inbox.history.search import SearchFilters, neighbours, search_messages
 from inbox.models import ConversationStatus, Direction, Message, Role
@@ -75,6 +75,7 @@ def history_export() -> ResponseReturnValue:
     if export_format not in FORMATS:
         abort(400, _("format must be csv or json."))
     filters = _filters()
+    record_export(filters, export_format)
     rows = export_rows(filters)
     name = (
         f"line-inbox-transcript-{filters.conversation_id}.{export_format}"

@@ -155,6 +155,14 @@ def queue_media(
         }
 
     (message,) = queue_messages(
-        conversation, author, [Outgoing(kind, payload_for, attachment=attachment)], mode
+        conversation,
+        author,
+        [Outgoing(kind, payload_for, attachment=attachment)],
+        mode,
+        audit_details={
+            "file_name": attachment.file_name,
+            "content_type": content_type,
+            "size": size,
+        },
     )
     return message

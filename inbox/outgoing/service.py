@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from inbox.audit import preview, record
 from inbox.extensions import db
 from inbox.jobs import enqueue
 from inbox.line.client import MAX_MESSAGES_PER_SEND
@@ -79,7 +80,12 @@ class Outgoing:
 
 
 def queue_messages(
-    conversation: Conversation, author: User, items: list[Outgoing], mode: SendMode = SendMode.AUTO
+    conversation: Conversation,
+    author: User,
+    items: list[Outgoing],
+    mode: SendMode = SendMode.AUTO,
+    *,
+    audit_details: dict[str, Any] | None = None,
 ) -> list[Message]:
     """Store the messages as pending and queue their sending, in one transaction.
 
@@ -114,6 +120,18 @@ def queue_messages(
     conversation.last_activity_at = now
     conversation.unread_count = 0  # answering means the agent read it
     _enqueue_send([message.id for message in messages], mode)
+    record(
+        "message.sent",
+        actor=author,
+        channel_id=conversation.channel_id,
+        target=conversation,
+        details={
+            "message_ids": [message.id for message in messages],
+            "types": sorted({item.type for item in items}),
+            "send_mode": mode.value,
+            **(audit_details or {}),
+        },
+    )
     db.session.commit()
     return messages
 
@@ -127,7 +145,9 @@ def queue_texts(
         Outgoing("text", lambda _message, text=text: {"type": "text", "text": text}, text=text)
         for text in validate_texts(texts)
     ]
-    return queue_messages(conversation, author, items, mode)
+    return queue_messages(
+        conversation, author, items, mode, audit_details={"preview": preview(items[0].text)}
+    )
 
 
 def _enqueue_send(message_ids: list[int], mode: SendMode) -> None:
@@ -139,7 +159,7 @@ def _enqueue_send(message_ids: list[int], mode: SendMode) -> None:
     )
 
 
-def retry_failed(message: Message) -> list[Message]:
+def retry_failed(message: Message, agent: User | None = None) -> list[Message]:
     """Send a failed message again, with the messages that shared its LINE request.
 
     They keep their retry key: if LINE had in fact accepted them, it answers 409 and they
@@ -167,5 +187,15 @@ def retry_failed(message: Message) -> list[Message]:
     db.session.flush()
     # Reply tokens are single-use: a retry always pushes.
     _enqueue_send([item.id for item in group], SendMode.PUSH)
+    record(
+        "message.retried",
+        actor=agent,
+        channel_id=message.channel_id,
+        target=message,
+        details={
+            "conversation_id": message.conversation_id,
+            "message_ids": [item.id for item in group],
+        },
+    )
     db.session.commit()
     return group

@@ -1,0 +1,76 @@
+"""What each audit action means, in words a supervisor reads (translated); and the kinds the
+page's filter offers. An action missing here still shows, by its raw name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from inbox.models import AuditEntry
+
+SENTENCES: dict[str, Any] = {
+    "message.sent": _l("Sent a message"),
+    "message.retried": _l("Retried a failed message"),
+    "conversation.status_changed": _l("Changed a conversation's status"),
+    "conversation.assigned": _l("Assigned a conversation"),
+    "conversation.unassigned": _l("Unassigned a conversation"),
+    "conversation.note_added": _l("Added a private note"),
+    "conversation.left": _l("Took the bot out of a group or room"),
+    "history.exported": _l("Exported message history"),
+    "auth.signed_in": _l("Signed in"),
+    "auth.signed_out": _l("Signed out"),
+    "auth.sign_in_failed": _l("Failed to sign in"),
+    "api_token.issued": _l("Issued an API token"),
+    "api_token.revoked": _l("Revoked an API token"),
+    "user.created": _l("Created a user"),
+    "user.updated": _l("Changed a user"),
+    "user.deactivated": _l("Deactivated a user"),
+    "channel.created": _l("Added a channel"),
+    "channel.updated": _l("Changed a channel"),
+    "channel.deleted": _l("Removed a channel"),
+}
+
+# The filter's "what" choices: whole areas (a prefix) first, then single actions.
+KINDS: list[tuple[str, Any]] = [
+    ("message.", _l("Messages sent")),
+    ("conversation.", _l("Conversation changes and notes")),
+    ("history.", _l("Exports")),
+    ("auth.", _l("Sign-ins and sign-outs")),
+    ("user.", _l("User changes")),
+    ("api_token.", _l("API tokens")),
+    ("channel.", _l("Channel changes")),
+]
+
+# What a target row is, in words; other tables show by their own name.
+TARGET_NAMES: dict[str, Any] = {
+    "conversations": _l("Conversation"),
+    "messages": _l("Message"),
+    "users": _l("User"),
+    "channels": _l("Channel"),
+    "api_tokens": _l("API token"),
+}
+
+# Rows whose page the log can link to (through the conversation they belong to).
+CONVERSATION_TARGETS = {"conversations", "messages"}
+
+
+def describe(action: str) -> str:
+    """The sentence for an action, or the action's own name when none is written yet."""
+    sentence = SENTENCES.get(action)
+    return str(sentence) if sentence is not None else action
+
+
+def target_name(table: str) -> str:
+    name = TARGET_NAMES.get(table)
+    return str(name) if name is not None else table
+
+
+def conversation_id_of(entry: AuditEntry) -> int | None:
+    """The conversation an entry is about, if any: the target, or the target's thread."""
+    if entry.target_type == "conversations" and entry.target_id and entry.target_id.isdigit():
+        return int(entry.target_id)
+    if entry.target_type in CONVERSATION_TARGETS or entry.action == "history.exported":
+        value = (entry.details or {}).get("conversation_id")
+        return value if isinstance(value, int) else None
+    return None
