@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import threading
 from datetime import datetime
 
@@ -11,13 +10,14 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from inbox.admin import users_service
 from inbox.extensions import db
 from inbox.history.export import FORMATS, export_rows
 from inbox.history.search import SearchFilters
 from inbox.ingest import process_pending_events
 from inbox.jobs import run_due_jobs, start_worker
 from inbox.jobs.redis_queue import run_worker
-from inbox.models import PLAN_RATE_LIMITS, ApiToken, Channel, Plan, Role, User
+from inbox.models import PLAN_RATE_LIMITS, Channel, Plan, Role, User
 
 users = AppGroup("users", help="Manage people who sign in.")
 channels = AppGroup("channels", help="Manage LINE channels.")
@@ -27,7 +27,7 @@ history = AppGroup("history", help="Search and export message history.")
 
 
 def _user_by_email(email: str) -> User:
-    user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower()))
+    user = users_service.user_by_email(email)
     if user is None:
         raise click.ClickException(f"No user with email {email}.")
     return user
@@ -35,25 +35,28 @@ def _user_by_email(email: str) -> User:
 
 @users.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice([role.value for role in Role]), default="agent")
+@click.option(
+    "--role",
+    "roles",
+    type=click.Choice([role.value for role in Role]),
+    multiple=True,
+    help="Repeat for several roles (default: agent).",
+)
 @click.option("--password", help="Leave out to generate one (printed once).")
 @click.option("--name", "display_name", help="Display name shown to colleagues.")
-def create_user(email: str, role: str, password: str | None, display_name: str | None) -> None:
+def create_user(
+    email: str, roles: tuple[str, ...], password: str | None, display_name: str | None
+) -> None:
     """Create a user who can sign in."""
-    email = email.strip().lower()
-    if "@" not in email:
-        raise click.BadParameter("that is not an email address", param_hint="EMAIL")
-    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email)):
-        raise click.ClickException(f"A user with email {email} already exists.")
-    generated = password is None
-    password = password or secrets.token_urlsafe(12)
-    user = User(email=email, role=Role(role), display_name=display_name)
-    user.set_password(password)
-    db.session.add(user)
-    db.session.commit()
-    click.echo(f"Created {role} {email}.")
+    try:
+        user, generated = users_service.create_user(
+            email, display_name, [Role(role) for role in roles or ["agent"]], password
+        )
+    except users_service.UserChangeRefused as refusal:
+        raise click.ClickException(str(refusal)) from refusal
+    click.echo(f"Created {', '.join(sorted(user.roles))} {user.email}.")
     if generated:
-        click.echo(f"Password (shown once): {password}")
+        click.echo(f"Password (shown once): {generated}")
 
 
 @users.command("token")
@@ -61,9 +64,7 @@ def create_user(email: str, role: str, password: str | None, display_name: str |
 @click.option("--name", default="", help="What the token is for, to recognise it later.")
 def issue_token(email: str, name: str) -> None:
     """Print a new API token for EMAIL (only its hash is stored)."""
-    row, clear = ApiToken.issue(_user_by_email(email), name=name)
-    db.session.add(row)
-    db.session.commit()
+    _row, clear = users_service.issue_token(_user_by_email(email), name)
     click.echo(clear)
 
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import math
+import secrets
+from functools import cache
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from inbox.admin.users_service import note_sign_in, user_by_email
+from inbox.auth import throttle
 from inbox.auth.forms import SignInForm
-from inbox.extensions import db
 from inbox.models import User
 
 bp = Blueprint("auth", __name__)
@@ -33,13 +38,47 @@ def login() -> ResponseReturnValue:
     form = SignInForm()
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()
-        user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
-        if user is not None and user.is_active and user.check_password(form.password.data or ""):
+        wait = throttle.retry_after(email, request.remote_addr)
+        if wait is not None:
+            return _too_many_attempts(form, wait)
+        user = user_by_email(email)
+        if password_matches(user, form.password.data or "") and user.is_active:
+            throttle.note_success(email)
+            note_sign_in(user)
             login_user(user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")))
+        throttle.note_failure(email, request.remote_addr)
         flash(_("That email and password do not match an active account."), "error")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Check against a stand-in hash when there is no such user, so the answer takes as long
+    and the timing does not tell which emails have accounts."""
+    if user is None or not user.password_hash:
+        check_password_hash(_stand_in_hash(), password)
+        return False
+    return user.check_password(password)
+
+
+@cache
+def _stand_in_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def _too_many_attempts(form: SignInForm, wait: int) -> ResponseReturnValue:
+    minutes = max(1, math.ceil(wait / 60))
+    flash(
+        ngettext(
+            "Too many failed sign-in attempts. Try again in %(num)d minute.",
+            "Too many failed sign-in attempts. Try again in %(num)d minutes.",
+            minutes,
+        ),
+        "error",
+    )
+    page = render_template("auth/login.html", form=form)
+    return page, 429, {"Retry-After": str(wait)}
 
 
 @bp.post("/logout")

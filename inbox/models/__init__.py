@@ -23,7 +23,7 @@ from inbox.models.message import (
     SendMode,
 )
 from inbox.models.types import from_line_millis, utcnow
-from inbox.models.user import ApiToken, Role, User
+from inbox.models.user import ApiToken, Role, SignInFailure, User, UserRole
 from inbox.models.webhook_event import EventState, WebhookEvent
 
 __all__ = [
@@ -50,8 +50,10 @@ __all__ = [
     "ReplyToken",
     "Role",
     "SendMode",
+    "SignInFailure",
     "SourceType",
     "User",
+    "UserRole",
     "WebhookEvent",
     "from_line_millis",
     "utcnow",
