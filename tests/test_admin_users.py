@@ -309,3 +309,15 @@ def test_the_redis_failure_log_counts_and_forgets(app) -> None:
     failures.clear("email", "a@example.com")
     assert failures.recent("email", "a@example.com", now - WINDOW, limit=10) == []
     failures.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_without_redis_the_database_keeps_counting(app) -> None:
+    failures = RedisFailureLog("redis://127.0.0.1:1/0")  # nothing listens there
+    now = utcnow()
+    failures.add("ip", "192.0.2.1", now)
+    db.session.commit()
+    assert failures.recent("ip", "192.0.2.1", now - WINDOW, limit=5) == [now]
+    failures.clear("ip", "192.0.2.1")
+    assert failures.recent("ip", "192.0.2.1", now - WINDOW, limit=5) == []
+    failures.close()

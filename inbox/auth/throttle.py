@@ -8,6 +8,7 @@ the `sign_in_failures` table.
 
 from __future__ import annotations
 
+import logging
 import math
 import uuid
 from datetime import datetime, timedelta
@@ -22,6 +23,8 @@ from inbox.models import SignInFailure, utcnow
 WINDOW = timedelta(minutes=15)
 LIMITS = {"email": 5, "ip": 20}  # failures per WINDOW
 EXTENSION_KEY = "inbox.sign_in_throttle"
+
+log = logging.getLogger(__name__)
 
 
 class FailureLog(Protocol):
@@ -67,16 +70,24 @@ class DatabaseFailureLog:
 
 
 class RedisFailureLog:
-    """A sorted set per key, scored by the failure's Unix time, expiring with the window."""
+    """A sorted set per key, scored by the failure's Unix time, expiring with the window.
+
+    If Redis fails, the database counts instead, so sign-in neither breaks nor stops counting.
+    """
 
     def __init__(self, redis_url: str, prefix: str = "line-inbox:sign-in:") -> None:
         import redis
 
         self._redis = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
+        self._errors = redis.RedisError
         self._prefix = prefix
+        self._fallback = DatabaseFailureLog()
 
     def _key(self, scope: str, key: str) -> str:
         return f"{self._prefix}{scope}:{key}"
+
+    def _failed(self, error: Exception) -> None:
+        log.warning("sign-in failure counts fall back to the database: %s", error)
 
     def add(self, scope: str, key: str, at: datetime) -> None:
         name = self._key(scope, key)
@@ -84,16 +95,28 @@ class RedisFailureLog:
         pipe.zremrangebyscore(name, "-inf", (at - WINDOW).timestamp())
         pipe.zadd(name, {uuid.uuid4().hex: at.timestamp()})
         pipe.expire(name, math.ceil(WINDOW.total_seconds()))
-        pipe.execute()
+        try:
+            pipe.execute()
+        except self._errors as error:
+            self._failed(error)
+            self._fallback.add(scope, key, at)
 
     def recent(self, scope: str, key: str, since: datetime, limit: int) -> list[datetime]:
-        scored = self._redis.zrevrangebyscore(
-            self._key(scope, key), "+inf", f"({since.timestamp()}", 0, limit, withscores=True
-        )
+        try:
+            scored = self._redis.zrevrangebyscore(
+                self._key(scope, key), "+inf", f"({since.timestamp()}", 0, limit, withscores=True
+            )
+        except self._errors as error:
+            self._failed(error)
+            return self._fallback.recent(scope, key, since, limit)
         return [datetime.fromtimestamp(score, tz=since.tzinfo) for _member, score in scored]
 
     def clear(self, scope: str, key: str) -> None:
-        self._redis.delete(self._key(scope, key))
+        try:
+            self._redis.delete(self._key(scope, key))
+        except self._errors as error:
+            self._failed(error)
+        self._fallback.clear(scope, key)
 
     def close(self) -> None:
         self._redis.close()
