@@ -28,7 +28,15 @@ AGENTS_ONLY = {"api.update", "api.leave", "api.send", "api.send_media", "api.not
 # Supervisors and admins: every channel's history.
 SUPERVISORS_ONLY = {"api.history_search", "api.history_export"}
 ADMINS_ONLY = {"admin."}  # users, roles, tokens (and channels)
-EVERY_ROLE = {"home.", "api.", "media.", "sandbox_phone.", "auth.logout"}
+EVERY_ROLE = {
+    "home.",
+    "api.",
+    "media.",
+    "sandbox_phone.",
+    "auth.logout",
+    "auth.tokens",  # each person's own API tokens
+    "auth.revoke_own_token",
+}
 
 
 def classify(endpoint: str) -> str:

@@ -321,3 +321,26 @@ def test_without_redis_the_database_keeps_counting(app) -> None:
     failures.clear("ip", "192.0.2.1")
     assert failures.recent("ip", "192.0.2.1", now - WINDOW, limit=5) == []
     failures.close()
+
+
+def test_everyone_manages_their_own_tokens(app, client, make):
+    agent, other = make.user(Role.AGENT), make.user(Role.SUPERVISOR)
+    others_token = make.token(other)
+    assert sign_in(client, agent.email).status_code == 302
+    csrf = csrf_of(client, "/account/tokens")
+    issued = client.post("/account/tokens", data={"name": "my script", "csrf_token": csrf})
+    assert issued.status_code == 201 and issued.headers["Cache-Control"] == "no-store"
+    token = shown_once(issued)
+    header = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/conversations", headers=header).status_code == 200
+    page = client.get("/account/tokens").get_data(as_text=True)
+    assert "my script" in page and token not in page and others_token[-4:] not in page
+
+    [own] = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == agent.id))
+    [foreign] = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == other.id))
+    refused = client.post(f"/account/tokens/{foreign.id}/revoke", data={"csrf_token": csrf})
+    assert refused.status_code == 404
+    revoked = client.post(f"/account/tokens/{own.id}/revoke", data={"csrf_token": csrf})
+    assert revoked.status_code == 302
+    assert client.get("/api/conversations", headers=header).status_code == 401
+    assert [entry.actor_user_id for entry in audit("user.token_revoked")] == [agent.id]

@@ -52,22 +52,26 @@ def user_by_email(email: str) -> User | None:
     )
 
 
-def is_last_active_admin(user: User) -> bool:
-    """Is this the only active admin left? Then someone must still be able to manage users."""
+def is_last_active_admin(user: User, *, lock: bool = False) -> bool:
+    """Is this the only active admin left? Then someone must still be able to manage users.
+
+    With `lock`, the active admins' rows are locked first (PostgreSQL) and counted in a later
+    statement, which sees any demotion that committed meanwhile: two admins cannot each remove
+    the other at the same moment.
+    """
     if not (user.active and Role.ADMIN in user.roles):
         return False
-    others = db.session.scalar(
-        sa.select(sa.func.count(User.id)).where(
-            User.id != user.id,
-            User.active.is_(True),
-            User.role_rows.any(UserRole.role == Role.ADMIN),
-        )
+    admins = sa.select(User.id).where(
+        User.active.is_(True), User.role_rows.any(UserRole.role == Role.ADMIN)
     )
-    return not others
+    if lock:  # every active admin, this one too, so concurrent changes queue up here
+        db.session.execute(admins.with_for_update(of=User))
+    others = admins.where(User.id != user.id).subquery()
+    return not db.session.scalar(sa.select(sa.func.count()).select_from(others))
 
 
 def _refuse_if_last_admin(user: User) -> None:
-    if is_last_active_admin(user):
+    if is_last_active_admin(user, lock=True):
         raise UserChangeRefused(
             _(
                 "%(email)s is the last active admin: make someone else an admin first.",

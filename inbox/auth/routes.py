@@ -5,19 +5,23 @@ from __future__ import annotations
 import math
 import secrets
 from functools import cache
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from inbox.admin.users_service import note_sign_in, user_by_email
+from inbox.admin.user_forms import TokenForm
+from inbox.admin.users_service import issue_token, note_sign_in, revoke_token, user_by_email
 from inbox.auth import throttle
+from inbox.auth.access import ANY_ROLE, roles_required
 from inbox.auth.forms import SignInForm
-from inbox.models import User
+from inbox.extensions import db
+from inbox.models import ApiToken, User
 
 bp = Blueprint("auth", __name__)
 
@@ -88,3 +92,35 @@ def logout() -> ResponseReturnValue:
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+def _own_tokens_page(status: int = 200, **context: Any) -> ResponseReturnValue:
+    context.setdefault("token_form", TokenForm(formdata=None))
+    tokens = sorted(current_user.api_tokens, key=lambda token: token.created_at, reverse=True)
+    page = render_template("auth/tokens.html", tokens=tokens, **context)
+    return page, status, {"Cache-Control": "no-store"}
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@roles_required(*ANY_ROLE)
+def tokens() -> ResponseReturnValue:
+    """Your own API tokens; POST issues one, shown once (admins manage everyone's)."""
+    form = TokenForm()
+    if not form.is_submitted():
+        return _own_tokens_page()
+    if not form.validate():
+        return _own_tokens_page(400, token_form=form)
+    _row, clear = issue_token(current_user._get_current_object(), form.name.data or "")
+    return _own_tokens_page(201, shown_once={"label": _("API token"), "value": clear})
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@roles_required(*ANY_ROLE)
+def revoke_own_token(token_id: int) -> ResponseReturnValue:
+    """Revoke one of your own API tokens."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    revoke_token(token)
+    flash(_("The token ending in %(hint)s is revoked.", hint=token.hint), "info")
+    return redirect(url_for("auth.tokens"))
