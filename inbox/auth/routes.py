@@ -1,4 +1,4 @@
-"""Sign in and out."""
+"""Sign in and out (slowed down after failed guesses); each person's own API tokens."""
 
 from __future__ import annotations
 
