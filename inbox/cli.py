@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import secrets
 import threading
 from datetime import datetime
 
@@ -12,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from inbox.admin import users_service
 from inbox.audit import record
 from inbox.extensions import db
 from inbox.history.export import FORMATS, export_rows, record_export
@@ -19,7 +19,7 @@ from inbox.history.search import SearchFilters
 from inbox.ingest import process_pending_events
 from inbox.jobs import run_due_jobs, start_worker
 from inbox.jobs.redis_queue import run_worker
-from inbox.models import PLAN_RATE_LIMITS, ApiToken, Channel, Plan, Role, User
+from inbox.models import PLAN_RATE_LIMITS, Channel, Plan, Role, User
 
 users = AppGroup("users", help="Manage people who sign in.")
 channels = AppGroup("channels", help="Manage LINE channels.")
@@ -37,7 +37,7 @@ def _from_cli() -> dict[str, str]:
 
 
 def _user_by_email(email: str) -> User:
-    user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.lower()))
+    user = users_service.user_by_email(email)
     if user is None:
         raise click.ClickException(f"No user with email {email}.")
     return user
@@ -45,26 +45,28 @@ def _user_by_email(email: str) -> User:
 
 @users.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice([role.value for role in Role]), default="agent")
+@click.option(
+    "--role",
+    "roles",
+    type=click.Choice([role.value for role in Role]),
+    multiple=True,
+    help="Repeat for several roles (default: agent).",
+)
 @click.option("--password", help="Leave out to generate one (printed once).")
 @click.option("--name", "display_name", help="Display name shown to colleagues.")
-def create_user(email: str, role: str, password: str | None, display_name: str | None) -> None:
+def create_user(
+    email: str, roles: tuple[str, ...], password: str | None, display_name: str | None
+) -> None:
     """Create a user who can sign in."""
-    email = email.strip().lower()
-    if "@" not in email:
-        raise click.BadParameter("that is not an email address", param_hint="EMAIL")
-    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email)):
-        raise click.ClickException(f"A user with email {email} already exists.")
-    generated = password is None
-    password = password or secrets.token_urlsafe(12)
-    user = User(email=email, role=Role(role), display_name=display_name)
-    user.set_password(password)
-    db.session.add(user)
-    record("user.created", target=user, details={"email": email, "role": role, **_from_cli()})
-    db.session.commit()
-    click.echo(f"Created {role} {email}.")
+    try:
+        user, generated = users_service.create_user(
+            email, display_name, [Role(role) for role in roles or ["agent"]], password
+        )
+    except users_service.UserChangeRefused as refusal:
+        raise click.ClickException(str(refusal)) from refusal
+    click.echo(f"Created {', '.join(sorted(user.roles))} {user.email}.")
     if generated:
-        click.echo(f"Password (shown once): {password}")
+        click.echo(f"Password (shown once): {generated}")
 
 
 @users.command("token")
@@ -72,12 +74,7 @@ def create_user(email: str, role: str, password: str | None, display_name: str |
 @click.option("--name", default="", help="What the token is for, to recognise it later.")
 def issue_token(email: str, name: str) -> None:
     """Print a new API token for EMAIL (only its hash is stored)."""
-    user = _user_by_email(email)
-    row, clear = ApiToken.issue(user, name=name)
-    db.session.add(row)
-    details = {"user_id": user.id, "email": user.email, "name": name, "hint": row.hint}
-    record("api_token.issued", target=row, details={**details, **_from_cli()})
-    db.session.commit()
+    _row, clear = users_service.issue_token(_user_by_email(email), name)
     click.echo(clear)
 
 

@@ -40,9 +40,20 @@ def run_migrations_online() -> None:
     configure_args = dict(migrate.configure_args)
     configure_args.setdefault("process_revision_directives", skip_empty_autogenerate)
     with engine.connect() as connection:
+        # SQLite batch mode rebuilds a table by dropping it, and with foreign keys enforced the
+        # drop first deletes (or nulls) every row referring to it: API tokens, assignments...
+        # The pragma only takes effect outside a transaction, hence the commits around it.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=target_metadata, **configure_args)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            connection.commit()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 if context.is_offline_mode():

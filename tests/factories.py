@@ -27,9 +27,13 @@ class Factory:
         db.session.commit()
         return channel
 
-    def user(self, role: Role = Role.AGENT, **fields: object) -> User:
+    def user(self, *roles: Role, **fields: object) -> User:
+        """A user holding `roles` (an agent when none are given)."""
         number = next(_sequence)
-        user = User(email=str(fields.pop("email", f"person{number}@example.com")), role=role)
+        user = User(
+            email=str(fields.pop("email", f"person{number}@example.com")),
+            roles=roles or [Role.AGENT],
+        )
         user.set_password(str(fields.pop("password", DEFAULT_PASSWORD)))
         for name, value in fields.items():
             setattr(user, name, value)

@@ -22,14 +22,14 @@ def test_users_create_with_and_without_password(runner) -> None:
     )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(sa.select(User))
-    assert user.email == "somchai@example.com" and user.role is Role.SUPERVISOR
+    assert user.email == "somchai@example.com" and user.roles == {Role.SUPERVISOR}
     assert user.check_password("s3cret-pass") and "s3cret-pass" not in user.password_hash
 
     result = runner.invoke(args=["users", "create", "agent@example.com"])
     assert result.exit_code == 0
     printed = result.output.split("Password (shown once): ")[1].strip()
     agent = db.session.scalar(sa.select(User).where(User.email == "agent@example.com"))
-    assert agent.role is Role.AGENT and agent.check_password(printed)
+    assert agent.roles == {Role.AGENT} and agent.check_password(printed)
 
     again = runner.invoke(args=["users", "create", "agent@example.com"])
     assert again.exit_code != 0 and "already exists" in again.output

@@ -79,7 +79,7 @@ def test_demo_channel_is_provisioned_once(app, capsys) -> None:
         assert capsys.readouterr().out == ""
 
         admin = db.session.scalars(sa.select(User).where(User.email == DEMO_ADMIN_EMAIL)).one()
-        assert admin.role is Role.ADMIN and admin.check_password(password)
+        assert admin.roles == {Role.ADMIN} and admin.check_password(password)
         (channel,) = db.session.scalars(sa.select(Channel)).all()
         with sandbox.session() as session:
             (platform,) = session.scalars(sa.select(PlatformChannel)).all()

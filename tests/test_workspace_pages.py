@@ -52,7 +52,7 @@ def test_workspace_renders_for_every_role(client, make, role: Role) -> None:
         "id": user.id,
         "email": user.email,
         "display_name": "ソムチャイ",
-        "role": role,
+        "roles": [role],
     }
     assert boot["can_act"] is (role is not Role.SUPERVISOR)
     assert boot["text_limit"] == 5000

@@ -6,5 +6,5 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-# Each area registers its routes on `bp` when imported (one import line per area below).
-from inbox.admin import channel_status  # noqa: E402, F401 - status, health, webhook buttons
+# The areas register their routes on `bp` when imported.
+from inbox.admin import channel_status, users  # noqa: E402, F401

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -16,6 +15,7 @@ from inbox.conversations.queries import last_messages
 from inbox.extensions import db
 from inbox.line.errors import LineError
 from inbox.models import Conversation, ConversationStatus, Message, Role, User
+from inbox.models.user import active_agents
 from inbox.outgoing import CannotSend, SendMode, queue_texts, reply_window, retry_failed
 from inbox.outgoing.media import queue_media
 from inbox.outgoing.quota import push_quota
@@ -190,9 +190,5 @@ def composer(conversation_id: int) -> ResponseReturnValue:
 @roles_required(Role.AGENT, Role.SUPERVISOR)
 def agents() -> ResponseReturnValue:
     """People conversations can be assigned to."""
-    people = db.session.scalars(
-        sa.select(User)
-        .where(User.role.in_([Role.AGENT, Role.ADMIN]), User.active.is_(True))
-        .order_by(User.display_name, User.email)
-    )
-    return jsonify(agents=[{**user_brief(user), "role": user.role.value} for user in people])
+    people = db.session.scalars(active_agents())
+    return jsonify(agents=[user_brief(user) for user in people])

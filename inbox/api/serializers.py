@@ -34,7 +34,12 @@ def sees_history(viewer: User) -> bool:
 def user_brief(user: User | None) -> dict[str, Any] | None:
     if user is None:
         return None
-    return {"id": user.id, "email": user.email, "display_name": user.display_name}
+    return {
+        "id": user.id,
+        "email": user.email,
+        "display_name": user.display_name,
+        "roles": [role.value for role in Role if role in user.roles],
+    }
 
 
 def channel_brief(channel: Channel) -> dict[str, Any]:

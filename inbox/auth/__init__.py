@@ -1,5 +1,5 @@
 """Sign-in, roles and API tokens."""
 
-from inbox.auth.access import authenticate_bearer, init_app, roles_required
+from inbox.auth.access import ROLE_LABELS, authenticate_bearer, init_app, roles_required
 
-__all__ = ["authenticate_bearer", "init_app", "roles_required"]
+__all__ = ["ROLE_LABELS", "authenticate_bearer", "init_app", "roles_required"]

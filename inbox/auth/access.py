@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from inbox.auth import throttle
 from inbox.errors import wants_json
 from inbox.extensions import db, login_manager
 from inbox.models import ApiToken, Role, User, utcnow
@@ -22,8 +23,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    """The user behind a session or remember-me cookie: "<id>:<session version>".
+
+    A disabled account, or one whose version moved on (disabled, password reset), is signed out.
+    """
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
 
 
 def authenticate_bearer(header: str | None) -> User | None:
@@ -107,3 +118,4 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to continue.")
     login_manager.session_protection = "strong"
+    throttle.init_app(app)

@@ -70,7 +70,7 @@ def bootstrap(
     """Everything the page's script needs before its first request."""
     channels = db.session.scalars(sa.select(Channel).order_by(Channel.name, Channel.id)).all()
     return {
-        "me": {**(user_brief(viewer) or {}), "role": viewer.role.value},
+        "me": user_brief(viewer),
         "can_act": viewer.has_role(Role.AGENT),  # send, assign, note, leave
         "channels": [{"id": channel.id, "name": channel.name} for channel in channels],
         "views": {name: chosen.params() for name, chosen in VIEWS.items()},

@@ -24,7 +24,7 @@ from inbox.models.message import (
     SendMode,
 )
 from inbox.models.types import from_line_millis, utcnow
-from inbox.models.user import ApiToken, Role, User
+from inbox.models.user import ApiToken, Role, SignInFailure, User, UserRole
 from inbox.models.webhook_event import EventState, WebhookEvent, WebhookRejection
 
 __all__ = [
@@ -52,8 +52,10 @@ __all__ = [
     "ReplyToken",
     "Role",
     "SendMode",
+    "SignInFailure",
     "SourceType",
     "User",
+    "UserRole",
     "WebhookEvent",
     "WebhookRejection",
     "from_line_millis",

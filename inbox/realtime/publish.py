@@ -24,7 +24,7 @@ PENDING = "inbox.realtime.pending"  # rows announced, waiting for their flush
 FLUSHED = "inbox.realtime.flushed"  # (kind, id) ready to emit after commit
 
 # A stand-in viewer per audience, so the serializers decide visibility in one place.
-_VIEWERS = {"agents": User(role=Role.AGENT), "history": User(role=Role.SUPERVISOR)}
+_VIEWERS = {"agents": User(roles=[Role.AGENT]), "history": User(roles=[Role.SUPERVISOR])}
 
 
 def announce(row: Message | Conversation) -> None:

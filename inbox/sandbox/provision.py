@@ -160,7 +160,7 @@ def _ensure_admin() -> None:
     if db.session.scalar(sa.select(User.id).where(User.email == DEMO_ADMIN_EMAIL)) is not None:
         return
     password = secrets.token_urlsafe(12)
-    user = User(email=DEMO_ADMIN_EMAIL, role=Role.ADMIN, display_name="Sandbox admin")
+    user = User(email=DEMO_ADMIN_EMAIL, roles=[Role.ADMIN], display_name="Sandbox admin")
     user.set_password(password)
     db.session.add(user)
     db.session.commit()

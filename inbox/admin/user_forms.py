@@ -1,0 +1,51 @@
+"""The forms on the users pages (each carries its CSRF token)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from inbox.auth import ROLE_LABELS
+from inbox.models import Role
+
+
+class RoleChoices(SelectMultipleField):
+    """One checkbox per role."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label: str, **kwargs: object) -> None:
+        super().__init__(
+            label,
+            choices=[SelectChoice(role.value, ROLE_LABELS[role]) for role in Role],
+            coerce=Role,
+            **kwargs,
+        )
+
+
+class UserForm(FlaskForm):
+    display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=120)])
+    roles = RoleChoices(_l("Roles"))
+
+
+class NewUserForm(UserForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=320)])
+    password = PasswordField(
+        _l("Password (leave empty to generate one)"), validators=[Optional(), Length(max=1024)]
+    )
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password (leave empty to generate one)"),
+        validators=[Optional(), Length(max=1024)],
+    )
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("What the token is for"), validators=[Optional(), Length(max=120)])
