@@ -80,6 +80,8 @@ QUERIES = [
     "address",
     "โปรโมชั่น",
     "予約",
+    "ไม่มีในร้าน",  # found nowhere: every slice, then the index, come back empty
+    "存在しない商品",
 ]
 
 

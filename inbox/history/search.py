@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import joinedload, selectinload
 
 from inbox.extensions import db
@@ -46,37 +48,50 @@ def _parts(query: str) -> list[QueryPart]:
     return parts
 
 
-def matches(statement: sa.Select[Any], query: str) -> tuple[sa.Select[Any], Any]:
+def matches(
+    statement: sa.Select[Any], query: str, *, ids_between: tuple[int, int] | None = None
+) -> tuple[sa.Select[Any], Any]:
     """Join the search table and require every part of the query; return the statement and
-    the column to order by (the index's own message id, newest first)."""
+    the column to order by (the index's own message id, newest first). On PostgreSQL,
+    `ids_between` (low, high) looks only at that slice of messages."""
     parts = _parts(query)
     if db.session.get_bind().dialect.name == "sqlite":
         index_id = sa.literal_column("message_search.rowid")
         condition = sa.text("message_search MATCH :expression").bindparams(
             expression=_fts5_expression(parts)
         )
-    else:
-        index_id = sa.literal_column("message_search.message_id")
-        condition = sa.text("message_search.terms @@ CAST(:tsquery AS tsquery)").bindparams(
-            tsquery=_tsquery_literal(parts)
+        joined = statement.join(sa.table("message_search"), index_id == Message.id)
+        return joined.where(condition), index_id
+    source: Any = sa.table("message_search", sa.column("message_id"), sa.column("terms"))
+    if ids_between is not None:
+        low, high = ids_between
+        # The slice is read by primary key and each row checked: a few milliseconds for a few
+        # thousand rows, where the GIN index would hand over every match in the whole table.
+        source = (
+            sa.select(source.c.message_id, source.c.terms)
+            .where(source.c.message_id >= low, source.c.message_id < high)
+            .cte("recent_search")
+            .prefix_with("MATERIALIZED")
         )
-    joined = statement.join(sa.table("message_search"), index_id == Message.id).where(condition)
-    return joined, index_id
+    condition = source.c.terms.op("@@", is_comparison=True)(
+        sa.cast(sa.literal(_tsquery_literal(parts)), TSQUERY)
+    )
+    joined = statement.join(source, source.c.message_id == Message.id).where(condition)
+    return joined, source.c.message_id
 
 
 # PostgreSQL checks phrase matches row by row (GIN keeps no positions) and cannot estimate
-# how common a phrase is, so a common one would be checked in every message. Looking in the
-# newest messages first, then further back, finds a page of a common phrase in the first
-# window; a rare phrase has few candidates anyway. (SQLite's FTS5 walks its index newest
-# first and stops by itself.)
-WINDOWS = (5_000, 50_000, 500_000)  # each ten times the last: work stays near one page
+# how common a phrase is, so through the index a common phrase is checked in every message
+# that has its pieces. Looking in the newest messages first, then further back, finds a page
+# of a common phrase in the first slice; a rare phrase or a narrow filter falls through to the
+# index, which then has few candidates. (SQLite's FTS5 walks its index newest first and stops
+# by itself.)
+WINDOWS = (5_000, 50_000)  # messages per slice
 
 
 def _newest_first(
-    statement: sa.Select[Any], index_id: Any, upper: int | None, limit: int
+    build: Callable[[tuple[int, int] | None], sa.Select[Any]], upper: int | None, limit: int
 ) -> Page[Message]:
-    if db.session.get_bind().dialect.name == "sqlite":
-        return fetch_page(statement, db.session, limit)
     top = (
         upper
         if upper is not None
@@ -85,10 +100,10 @@ def _newest_first(
     for window in WINDOWS:
         if top - window <= 0:
             break
-        page = fetch_page(statement.where(index_id >= top - window), db.session, limit)
+        page = fetch_page(build((top - window, top)), db.session, limit)
         if len(page.items) == limit:
             return Page(page.items, has_more=True)
-    return fetch_page(statement, db.session, limit)
+    return fetch_page(build(None), db.session, limit)
 
 
 @dataclass(frozen=True)
@@ -156,30 +171,34 @@ def search_messages(
     walk backwards and stop after a page: ordering by sent time would sort every match, and a
     common word in a million messages matches tens of thousands.
     """
-    statement = sa.select(Message)
-    if filters.has_words:
-        statement, index_id = matches(statement, filters.query)
-    else:
-        index_id = Message.id
-    statement = statement.options(
-        joinedload(Message.conversation).joinedload(Conversation.channel),
-        joinedload(Message.conversation).joinedload(Conversation.contact),
-        joinedload(Message.sent_by),
-        joinedload(Message.sender),
-        selectinload(Message.attachment),
-        selectinload(Message.revisions),
-    )
-    statement = apply_filters(statement, filters)
     upper = decode_cursor(cursor)[1] if cursor else None
-    if upper is not None:
-        statement = statement.where(index_id < upper)
-    statement = statement.order_by(index_id.desc())
-    if filters.has_words:
-        page = _newest_first(statement, index_id, upper, limit)
+
+    def build(ids_between: tuple[int, int] | None = None) -> sa.Select[Any]:
+        statement = sa.select(Message)
+        index_id: Any = Message.id
+        if filters.has_words:
+            statement, index_id = matches(statement, filters.query, ids_between=ids_between)
+        statement = apply_filters(statement.options(*_RESULT_LOADS), filters)
+        if upper is not None:
+            statement = statement.where(index_id < upper)
+        return statement.order_by(index_id.desc())
+
+    if filters.has_words and db.session.get_bind().dialect.name == "postgresql":
+        page = _newest_first(build, upper, limit)
     else:
-        page = fetch_page(statement, db.session, limit)
+        page = fetch_page(build(), db.session, limit)
     last = page.items[-1] if page.items and page.has_more else None
     return page, encode_cursor(last.sent_at, last.id) if last else None
+
+
+_RESULT_LOADS = (
+    joinedload(Message.conversation).joinedload(Conversation.channel),
+    joinedload(Message.conversation).joinedload(Conversation.contact),
+    joinedload(Message.sent_by),
+    joinedload(Message.sender),
+    selectinload(Message.attachment),
+    selectinload(Message.revisions),
+)
 
 
 def neighbours(message: Message) -> tuple[Message | None, Message | None]:
