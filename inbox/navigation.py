@@ -17,7 +17,10 @@ class Area(NamedTuple):
     roles: tuple[Role, ...]  # admins see every area
 
 
-AREAS = (Area("home.index", _l("Inbox"), (Role.AGENT, Role.SUPERVISOR)),)
+AREAS = (
+    Area("home.index", _l("Inbox"), (Role.AGENT, Role.SUPERVISOR)),
+    Area("admin.channels", _l("Channels"), ()),
+)
 
 
 def visible_areas() -> list[dict[str, Any]]:

@@ -20,6 +20,9 @@ CHANNEL_CREDENTIALS = {
     "sandbox_line_api.verify_token",
     "sandbox_line_api.verify_token_v21",
     "sandbox_line_api.revoke_token",
+    "sandbox_line_api.issue_v21",
+    "sandbox_line_api.list_token_key_ids",
+    "sandbox_line_api.revoke_token_v21",
     "sandbox_line_api.not_found",
     "sandbox_line_data.not_found",
 }
@@ -27,6 +30,17 @@ CHANNEL_TOKEN = {"sandbox_line_api.", "sandbox_line_data."}  # LINE's bearer cha
 AGENTS_ONLY = {"api.update", "api.leave", "api.send", "api.send_media", "api.note", "api.retry"}
 # Supervisors and admins: every channel's history.
 SUPERVISORS_ONLY = {"api.history_search", "api.history_export"}
+# Admins only: channels and their credentials.
+ADMINS_ONLY = {
+    "admin.channels",
+    "admin.new_channel",
+    "admin.channel",
+    "admin.disable_channel",
+    "admin.enable_channel",
+    "admin.renew_channel_token",
+    "admin.channels_json",
+    "admin.channel_detail_json",
+}
 EVERY_ROLE = {"home.", "api.", "media.", "sandbox_phone.", "auth.logout"}
 
 
@@ -38,6 +52,7 @@ def classify(endpoint: str) -> str:
         ("channel_token", CHANNEL_TOKEN),
         ("agents", AGENTS_ONLY),
         ("supervisors", SUPERVISORS_ONLY),
+        ("admins", ADMINS_ONLY),
         ("signed_in", EVERY_ROLE),
     ):
         if endpoint in table or any(p.endswith(".") and endpoint.startswith(p) for p in table):
@@ -89,7 +104,7 @@ def test_every_route_checks_who_is_asking(app, client, make) -> None:
             allowed = (
                 kind == "signed_in"
                 or role is Role.ADMIN
-                or role is {"agents": Role.AGENT, "supervisors": Role.SUPERVISOR}[kind]
+                or role is {"agents": Role.AGENT, "supervisors": Role.SUPERVISOR}.get(kind)
             )
             if allowed:
                 assert answer.status_code not in (401, 403), (

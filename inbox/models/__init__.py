@@ -1,7 +1,7 @@
 """The conversation store: SQLAlchemy 2.0 typed models."""
 
 from inbox.models.audit import AuditEntry
-from inbox.models.channel import PLAN_RATE_LIMITS, Channel, Plan
+from inbox.models.channel import AUTOMATIC_TOKEN_MODES, PLAN_RATE_LIMITS, Channel, Plan, TokenMode
 from inbox.models.conversation import (
     Contact,
     Conversation,
@@ -27,6 +27,7 @@ from inbox.models.user import ApiToken, Role, User
 from inbox.models.webhook_event import EventState, WebhookEvent
 
 __all__ = [
+    "AUTOMATIC_TOKEN_MODES",
     "PLAN_RATE_LIMITS",
     "ApiToken",
     "Attachment",
@@ -51,6 +52,7 @@ __all__ = [
     "Role",
     "SendMode",
     "SourceType",
+    "TokenMode",
     "User",
     "WebhookEvent",
     "from_line_millis",
