@@ -64,7 +64,8 @@ def _clean(data: ChannelInput) -> ChannelInput:
         except InvalidSigningKey as exc:
             raise ChannelInvalid(str(exc)) from exc
         data.private_key = json.dumps(jwk, separators=(",", ":"))
-        data.assertion_kid = data.assertion_kid or jwk.get("kid")
+        # The console's download names its own kid; a kid typed beside it is for keys without.
+        data.assertion_kid = jwk.get("kid") or data.assertion_kid
     return data
 
 
@@ -147,6 +148,8 @@ def update_channel(channel: Channel, data: ChannelInput) -> list[str]:
     )
     if data.token_mode is not TokenMode.LONG_LIVED:
         data.access_token = None
+    elif was_automatic and not data.access_token:
+        raise ChannelInvalid(_("Paste the long-lived channel access token to switch to it."))
     changed = _apply(channel, data)
     _check_complete(channel)
     if not changed:
