@@ -73,7 +73,7 @@ def fast_tokens(app):
 
 
 def test_v21_token_expires_is_renewed_and_the_old_one_revoked(
-    app, client, admin, line_sandbox, fast_tokens
+    app, client, admin, make, line_sandbox, fast_tokens
 ) -> None:
     shop = line_sandbox.provision(name="Token shop", register=False)
     jwk = line_sandbox.assertion_key(shop)
@@ -122,6 +122,10 @@ def test_v21_token_expires_is_renewed_and_the_old_one_revoked(
     assert 'role="alert"' in page and "Renewal failing" in page
     detail = client.get(f"/admin/channels/{channel.id}", headers=admin).get_data(as_text=True)
     assert "could not be renewed" in detail
+    inbox_page = client.get("/", headers=admin).get_data(as_text=True)
+    assert "not being renewed" in inbox_page and channel.name in inbox_page  # on every page
+    agents_page = client.get("/", headers=make.auth_header(Role.AGENT)).get_data(as_text=True)
+    assert "not being renewed" not in agents_page
 
     def expired() -> bool:
         try:

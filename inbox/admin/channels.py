@@ -6,6 +6,7 @@ stored) and pages show the last four characters only.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -82,6 +83,20 @@ def _render_form(channel: Channel | None, status: int = 200) -> ResponseReturnVa
         ),
         status,
     )
+
+
+def failing_token_channels() -> list[Channel]:
+    """Channels whose access token could not be renewed (for the admins' banner)."""
+    return list(
+        db.session.scalars(
+            sa.select(Channel).where(Channel.token_error.is_not(None)).order_by(Channel.name)
+        )
+    )
+
+
+@bp.app_context_processor
+def _token_trouble() -> dict:
+    return {"failing_token_channels": failing_token_channels}
 
 
 @bp.get("/channels")
