@@ -397,3 +397,16 @@ def test_switching_back_to_long_lived_needs_a_pasted_token(app, client, admin, m
     answer = client.post(f"/admin/channels/{channel.id}", data=form, headers=admin)
     assert answer.status_code == 400
     assert the_channel(channel.line_channel_id).token_mode is TokenMode.V2_SHORT_LIVED
+
+
+def test_tokens_in_query_strings_never_reach_the_call_log(app, make) -> None:
+    from inbox.line.errors import LineUnavailable
+    from inbox.models import LineApiCall
+    from tests.sandbox_fixture import free_port
+
+    app.config.update(LINE_API_BASE_URL=f"http://127.0.0.1:{free_port()}", LINE_RETRY_ATTEMPTS=1)
+    channel = make.channel()
+    with pytest.raises(LineUnavailable):
+        line_client(channel).verify_access_token_v21("query-token-never-logged-9876")
+    logged = db.session.scalars(sa.select(LineApiCall)).one()
+    assert logged.error and "query-token-never-logged" not in logged.error
