@@ -13,6 +13,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from flask_babel import lazy_gettext as _l
 
 AUDIENCE = "https://api.line.me/"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -42,13 +43,18 @@ def parse_private_jwk(text: str) -> dict[str, Any]:
     try:
         jwk = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidSigningKey("The private key is not JSON (a JWK).") from exc
+        raise InvalidSigningKey(str(_l("The private key is not JSON (a JWK)."))) from exc
     if not isinstance(jwk, dict) or jwk.get("kty") != "RSA":
-        raise InvalidSigningKey('The private key must be a JWK with "kty": "RSA".')
+        raise InvalidSigningKey(str(_l('The private key must be a JWK with "kty": "RSA".')))
     missing = [member for member in _PRIVATE_MEMBERS if not jwk.get(member)]
     if missing:
         raise InvalidSigningKey(
-            "The JWK lacks private members (" + ", ".join(missing) + "): is it the public key?"
+            str(
+                _l(
+                    "The JWK lacks private members (%(names)s): is it the public key?",
+                    names=", ".join(missing),
+                )
+            )
         )
     private_key(jwk)  # the numbers must make a key
     return jwk
@@ -68,7 +74,8 @@ def private_key(jwk: dict[str, Any]) -> rsa.RSAPrivateKey:
         )
         return numbers.private_key()
     except (KeyError, ValueError) as exc:
-        raise InvalidSigningKey("The JWK's numbers do not make an RSA private key.") from exc
+        message = _l("The JWK's numbers do not make an RSA private key.")
+        raise InvalidSigningKey(str(message)) from exc
 
 
 def public_jwk(key: rsa.RSAPrivateKey | rsa.RSAPublicKey) -> dict[str, str]:
