@@ -7,22 +7,18 @@ import threading
 from datetime import datetime
 
 import click
-import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from inbox.admin import users_service
-from inbox.audit import record
-from inbox.extensions import db
 from inbox.history.export import FORMATS, export_rows, record_export
 from inbox.history.search import SearchFilters
 from inbox.ingest import process_pending_events
 from inbox.jobs import run_due_jobs, start_worker
 from inbox.jobs.redis_queue import run_worker
-from inbox.models import PLAN_RATE_LIMITS, Channel, Plan, Role, User
+from inbox.models import Role, User
 
 users = AppGroup("users", help="Manage people who sign in.")
-channels = AppGroup("channels", help="Manage LINE channels.")
 events = AppGroup("events", help="Inspect and reprocess stored webhook events.")
 jobs = AppGroup("jobs", help="Background work: media and profile fetches, sends.")
 history = AppGroup("history", help="Search and export message history.")
@@ -76,39 +72,6 @@ def issue_token(email: str, name: str) -> None:
     """Print a new API token for EMAIL (only its hash is stored)."""
     _row, clear = users_service.issue_token(_user_by_email(email), name)
     click.echo(clear)
-
-
-@channels.command("add")
-@click.option("--channel-id", required=True, help="The LINE channel ID (Basic settings).")
-@click.option("--name", required=True)
-@click.option("--secret", required=True, help="The channel secret.")
-@click.option("--access-token", required=True, help="A long-lived channel access token.")
-@click.option("--plan", type=click.Choice([plan.value for plan in Plan]), default="trial")
-@click.option("--rate-limit", type=click.IntRange(min=1), help="Requests per minute to LINE.")
-def add_channel(
-    channel_id: str, name: str, secret: str, access_token: str, plan: str, rate_limit: int | None
-) -> None:
-    """Register a LINE channel and print its webhook path."""
-    if db.session.scalar(sa.select(Channel.id).where(Channel.line_channel_id == channel_id)):
-        raise click.ClickException(f"Channel {channel_id} is already set up.")
-    channel = Channel(
-        line_channel_id=channel_id,
-        name=name,
-        secret=secret,
-        access_token=access_token,
-        plan=Plan(plan),
-        rate_limit_per_minute=rate_limit or PLAN_RATE_LIMITS[Plan(plan)],
-    )
-    db.session.add(channel)
-    db.session.flush()
-    record(
-        "channel.created",
-        channel_id=channel.id,
-        target=channel,
-        details={"line_channel_id": channel_id, "name": name, "plan": plan, **_from_cli()},
-    )
-    db.session.commit()
-    click.echo(f"Channel {channel_id} added. Webhook URL path: {channel.webhook_path}")
 
 
 @events.command("reprocess")
@@ -192,5 +155,7 @@ def export_history(
 
 
 def init_app(app: Flask) -> None:
-    for group in (users, channels, events, jobs, history):
+    from inbox.admin.channels_cli import channels, secrets
+
+    for group in (users, channels, secrets, events, jobs, history):
         app.cli.add_command(group)

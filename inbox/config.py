@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TypeVar
 
+from inbox.crypto import load_encryption_keys
+
 N = TypeVar("N", int, float)
 
 
@@ -33,8 +35,8 @@ def _list_env(name: str) -> list[str]:
 def load_secret_key(instance_path: Path) -> str:
     """SECRET_KEY from the environment, or one generated once and kept in the instance folder.
 
-    The key also derives the encryption key for channel secrets, so losing it makes them unreadable:
-    it is written once with owner-only permissions and reused on every start.
+    It signs sessions (and derived the at-rest encryption key in older versions, so it is still
+    a fallback decryption key): written once with owner-only permissions, reused on every start.
     """
     from_env = os.environ.get("SECRET_KEY")
     if from_env:
@@ -101,9 +103,18 @@ def from_environment(instance_path: Path, given: Iterable[str] = ()) -> dict[str
         # Where LINE fetches the images and videos agents send (https in production).
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL") or None,
         "PUBLIC_MEDIA_DAYS": _number_env("PUBLIC_MEDIA_DAYS", 30),
+        # Automatic channel access tokens: the lifetime asked of LINE for v2.1 tokens (at most
+        # 30 days), and how long before expiry a token is renewed (at most a fifth of its life).
+        "CHANNEL_TOKEN_LIFETIME_SECONDS": _number_env("CHANNEL_TOKEN_LIFETIME_SECONDS", 2592000),
+        "CHANNEL_TOKEN_RENEW_MARGIN_SECONDS": _number_env(
+            "CHANNEL_TOKEN_RENEW_MARGIN_SECONDS", 86400
+        ),
+        "CHANNEL_TOKEN_RETRY_SECONDS": _number_env("CHANNEL_TOKEN_RETRY_SECONDS", 60.0),
     }
     if "SECRET_KEY" not in given:
         settings["SECRET_KEY"] = load_secret_key(instance_path)
+    if "ENCRYPTION_KEYS" not in given:
+        settings["ENCRYPTION_KEYS"] = load_encryption_keys(instance_path)
     return settings
 
 

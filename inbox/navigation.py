@@ -22,6 +22,7 @@ AREAS = (
     Area("history.index", _l("History"), (Role.SUPERVISOR,)),
     Area("reports.index", _l("Reports"), (Role.SUPERVISOR,)),
     Area("audit.index", _l("Audit log"), (Role.SUPERVISOR,)),
+    Area("admin.channels", _l("Channels"), ()),
     Area("admin.users", _l("Users"), ()),
 )
 

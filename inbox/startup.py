@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 from flask_migrate import upgrade
 
+from inbox.admin.tokens import ensure_renewals
 from inbox.ingest import process_pending_events
 from inbox.jobs import start_worker
 
@@ -22,6 +23,7 @@ def prepare(app: Flask) -> None:
         processed, failed = process_pending_events(include_failed=False)
         if processed or failed:
             log.info("resumed %d stored event(s), %d failed", processed, failed)
+        ensure_renewals()  # automatic access tokens are renewed even with no traffic
     if app.config.get("LINE_SANDBOX"):
         from inbox import sandbox
 

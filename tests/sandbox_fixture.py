@@ -31,6 +31,7 @@ from inbox.sandbox import simulate
 from inbox.sandbox.delivery import DeliveryWorker
 from inbox.sandbox.models import ChatMessage, Delivery, DeliveryAttempt, PlatformChannel
 from inbox.sandbox.platform import API_PREFIX, DATA_PREFIX
+from inbox.sandbox.platform.assertions import issue_assertion_key
 from inbox.sandbox.provision import ProvisionedChannel, create_platform_channel, register_in_inbox
 from inbox.sandbox.state import EXTENSION_KEY, Sandbox
 
@@ -82,6 +83,11 @@ class LineSandbox:
         return db.session.scalars(
             sa.select(Channel).where(Channel.line_channel_id == channel.channel_id)
         ).one()
+
+    def assertion_key(self, channel: ProvisionedChannel) -> dict[str, str]:
+        """An assertion signing key issued for the channel, as the console hands it out once:
+        the private JWK with its kid (the platform keeps only the public half)."""
+        return issue_assertion_key(self.sandbox, channel.pk)
 
     def headers(self, channel: ProvisionedChannel) -> dict[str, str]:
         return {"Authorization": f"Bearer {channel.access_token}"}

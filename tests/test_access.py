@@ -20,6 +20,9 @@ CHANNEL_CREDENTIALS = {
     "sandbox_line_api.verify_token",
     "sandbox_line_api.verify_token_v21",
     "sandbox_line_api.revoke_token",
+    "sandbox_line_api.issue_v21",
+    "sandbox_line_api.list_token_key_ids",
+    "sandbox_line_api.revoke_token_v21",
     "sandbox_line_api.not_found",
     "sandbox_line_data.not_found",
 }

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 
+from inbox.line.assertion import ASSERTION_TYPE, sign_assertion
 from tests.sandbox_helpers import TIMEOUT, retry_key
 from tests.sandbox_spec import check_event, spec
 
@@ -155,6 +156,23 @@ def test_every_covered_operation_answers_as_the_spec_says(line_sandbox, app) -> 
         document=TOKENS,
         data={"access_token": issued.json()["access_token"]},
     )
+    jwk = line_sandbox.assertion_key(shop)
+    asserted = {
+        "grant_type": "client_credentials",
+        "client_assertion_type": ASSERTION_TYPE,
+        "client_assertion": sign_assertion(shop.channel_id, jwk, jwk["kid"], token_lifetime=3600),
+    }
+    v21 = call("POST", "/oauth2/v2.1/token", document=TOKENS, data=asserted)
+    call("POST", "/oauth2/v3/token", document=TOKENS, data={**asserted})
+    kid_query = {key: asserted[key] for key in ("client_assertion_type", "client_assertion")}
+    kids = call("GET", "/oauth2/v2.1/tokens/kid", document=TOKENS, params=kid_query)
+    assert kids.json()["kids"] == [v21.json()["key_id"]]
+    call(
+        "POST",
+        "/oauth2/v2.1/revoke",
+        document=TOKENS,
+        data={**form, "access_token": v21.json()["access_token"]},
+    )
 
     statuses = {(c.path, c.method, c.response.status_code) for c in call.calls}
     assert {
@@ -163,7 +181,7 @@ def test_every_covered_operation_answers_as_the_spec_says(line_sandbox, app) -> 
     for recorded in call.calls:
         check(recorded)
     covered = {(c.document, c.path, c.method) for c in call.calls}
-    assert len(covered) == 29  # every operation the sandbox covers
+    assert len(covered) == 32  # every operation the sandbox covers
 
 
 def test_webhook_bodies_match_webhook_yml(line_sandbox) -> None:

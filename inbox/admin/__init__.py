@@ -7,4 +7,4 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # The areas register their routes on `bp` when imported.
-from inbox.admin import channel_status, users  # noqa: E402, F401
+from inbox.admin import channel_status, channels, users  # noqa: E402, F401

@@ -36,7 +36,10 @@ def _with_last_message(conversation: Conversation) -> dict:
 
 
 def _refused(refusal: CannotSend) -> None:
-    abort(409 if refusal.code in ("blocked", "not_member", "not_failed") else 400, str(refusal))
+    abort(
+        409 if refusal.code in ("blocked", "not_member", "not_failed", "channel_disabled") else 400,
+        str(refusal),
+    )
 
 
 @bp.post("/conversations/<int:conversation_id>/messages")

@@ -105,7 +105,7 @@ def line_client(channel: Channel) -> LineClient:
     return line_platform().client(
         rate_key=channel.line_channel_id,
         per_minute=channel.rate_limit_per_minute,
-        access_token=channel.access_token,
+        access_token=channel.access_token or "",
         channel_id=channel.id,
     )
 

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import requests
 
+from inbox.line.assertion import ASSERTION_TYPE
 from inbox.line.errors import LineConflict
 from inbox.line.transport import ACCEPTED_REQUEST_ID, REQUEST_ID, Transport
 
@@ -262,6 +263,67 @@ class LineClient:
             "verifyChannelToken",
             "POST",
             "/v2/oauth/verify",
+            safe_to_retry=True,
+            authenticated=False,
+            data={"access_token": access_token},
+        )
+
+    def verify_access_token_v21(self, access_token: str) -> dict[str, Any]:
+        """`{client_id, expires_in, scope}` for a live v2.1 token (`/oauth2/v2.1/verify`)."""
+        return self._read(
+            "verifyChannelTokenByJWT",
+            "/oauth2/v2.1/verify",
+            authenticated=False,
+            params={"access_token": access_token},
+        )
+
+    def issue_token_by_jwt(self, client_assertion: str) -> dict[str, Any]:
+        """A v2.1 token of the lifetime the assertion's `token_exp` asks (at most 30 days):
+        `{access_token, token_type, expires_in, key_id}`; keep key_id to revoke it."""
+        return self._json(
+            "issueChannelTokenByJWT",
+            "POST",
+            "/oauth2/v2.1/token",
+            safe_to_retry=False,
+            authenticated=False,
+            data={
+                "grant_type": "client_credentials",
+                "client_assertion_type": ASSERTION_TYPE,
+                "client_assertion": client_assertion,
+            },
+        )
+
+    def valid_token_key_ids(self, client_assertion: str) -> list[str]:
+        """The key IDs of every live v2.1 token of the channel."""
+        found = self._read(
+            "getsAllValidChannelAccessTokenKeyIds",
+            "/oauth2/v2.1/tokens/kid",
+            authenticated=False,
+            params={"client_assertion_type": ASSERTION_TYPE, "client_assertion": client_assertion},
+        )
+        return [str(kid) for kid in found.get("kids", [])]
+
+    def revoke_token_v21(self, channel_id: str, channel_secret: str, access_token: str) -> None:
+        """Revoke a v2.1 token (`/oauth2/v2.1/revoke`)."""
+        self._send(
+            "revokeChannelTokenByJWT",
+            "POST",
+            "/oauth2/v2.1/revoke",
+            safe_to_retry=True,
+            authenticated=False,
+            data={
+                "client_id": channel_id,
+                "client_secret": channel_secret,
+                "access_token": access_token,
+            },
+        )
+
+    def revoke_token(self, access_token: str) -> None:
+        """Revoke a short- or long-lived token (`/v2/oauth/revoke`)."""
+        self._send(
+            "revokeChannelToken",
+            "POST",
+            "/v2/oauth/revoke",
             safe_to_retry=True,
             authenticated=False,
             data={"access_token": access_token},

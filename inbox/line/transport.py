@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -119,7 +120,9 @@ class Transport:
             except requests.RequestException as exc:
                 elapsed = _millis_since(started)
                 error = LineUnavailable(_describe_network_error(exc), endpoint=endpoint)
-                self._record(endpoint, method, path, attempt, None, None, elapsed, str(exc))
+                self._record(
+                    endpoint, method, path, attempt, None, None, elapsed, without_query(str(exc))
+                )
                 if attempt < self.retry.attempts and (safe_to_retry or _never_reached(exc)):
                     self.sleep(self.retry.delay(attempt, None))
                     continue
@@ -184,6 +187,12 @@ def _never_reached(exc: requests.RequestException) -> bool:
             reason = reason.reason
         return isinstance(reason, NewConnectionError | ConnectTimeoutError | NameResolutionError)
     return False
+
+
+def without_query(text: str) -> str:
+    """An error text without URL query strings: the token API takes tokens and JWT
+    assertions as query parameters, and they must never reach the call log."""
+    return re.sub(r"\?[^\s'\")]*", "?…", text)
 
 
 def _describe_network_error(exc: requests.RequestException) -> str:

@@ -1,7 +1,7 @@
 """The conversation store: SQLAlchemy 2.0 typed models."""
 
 from inbox.models.audit import AuditEntry
-from inbox.models.channel import PLAN_RATE_LIMITS, Channel, Plan
+from inbox.models.channel import AUTOMATIC_TOKEN_MODES, PLAN_RATE_LIMITS, Channel, Plan, TokenMode
 from inbox.models.conversation import (
     Contact,
     Conversation,
@@ -28,6 +28,7 @@ from inbox.models.user import ApiToken, Role, SignInFailure, User, UserRole
 from inbox.models.webhook_event import EventState, WebhookEvent, WebhookRejection
 
 __all__ = [
+    "AUTOMATIC_TOKEN_MODES",
     "PLAN_RATE_LIMITS",
     "ApiToken",
     "Attachment",
@@ -54,6 +55,7 @@ __all__ = [
     "SendMode",
     "SignInFailure",
     "SourceType",
+    "TokenMode",
     "User",
     "UserRole",
     "WebhookEvent",

@@ -21,6 +21,15 @@ class Plan(StrEnum):
 PLAN_RATE_LIMITS = {Plan.TRIAL: 1_000, Plan.STANDARD: 10_000}  # requests per minute
 
 
+class TokenMode(StrEnum):
+    LONG_LIVED = "long_lived"  # pasted from the LINE Developers console; never renewed here
+    V2_SHORT_LIVED = "v2_short_lived"  # issued here from the channel ID and secret (30 days)
+    V21_JWT = "v21_jwt"  # issued here with a JWT signed by the assertion signing key
+
+
+AUTOMATIC_TOKEN_MODES = (TokenMode.V2_SHORT_LIVED, TokenMode.V21_JWT)
+
+
 class Channel(CreatedAtMixin, db.Model):
     __tablename__ = "channels"
 
@@ -28,11 +37,33 @@ class Channel(CreatedAtMixin, db.Model):
     line_channel_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     secret: Mapped[str] = mapped_column(EncryptedString)
-    access_token: Mapped[str] = mapped_column(EncryptedString)
+    access_token: Mapped[str | None] = mapped_column(EncryptedString)
+    enabled: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    token_mode: Mapped[TokenMode] = mapped_column(
+        enum_type(TokenMode), default=TokenMode.LONG_LIVED, server_default=TokenMode.LONG_LIVED
+    )
+    # The assertion signing key's private half, a JWK as LINE's console issues it, and its kid.
+    private_key: Mapped[str | None] = mapped_column(EncryptedString)
+    assertion_kid: Mapped[str | None] = mapped_column(sa.String(64))
+    # The current automatic token: when it was issued and expires, and its v2.1 key_id.
+    token_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    token_key_id: Mapped[str | None] = mapped_column(sa.String(64))
+    # The last failed renewal (cleared by a successful one): shown loudly to admins.
+    token_error: Mapped[str | None] = mapped_column(sa.Text)
+    token_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     plan: Mapped[Plan] = mapped_column(enum_type(Plan), default=Plan.TRIAL)
     rate_limit_per_minute: Mapped[int] = mapped_column(default=PLAN_RATE_LIMITS[Plan.TRIAL])
     bot_user_id: Mapped[str | None] = mapped_column(sa.String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @property
+    def automatic_token(self) -> bool:
+        return self.token_mode in AUTOMATIC_TOKEN_MODES
+
+    @property
+    def custom_rate_limit(self) -> bool:
+        return self.rate_limit_per_minute != PLAN_RATE_LIMITS[self.plan]
 
     @property
     def webhook_path(self) -> str:

@@ -45,6 +45,11 @@ class CannotSend(Exception):
 
 def check_can_send(conversation: Conversation) -> None:
     """Why this conversation cannot be answered right now, if it cannot."""
+    if not conversation.channel.enabled:
+        raise CannotSend(
+            str(_l("An admin disabled this channel, so nothing can be sent from it.")),
+            "channel_disabled",
+        )
     contact = conversation.contact
     blocked = contact is not None and contact.follow_state is FollowState.BLOCKED
     if conversation.source_type is SourceType.USER and blocked:

@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     """Mount the platform API, the picture URLs and the phone page (no I/O here)."""
     from inbox.extensions import socketio
     from inbox.sandbox import pictures, platform
+    from inbox.sandbox.cli import sandbox_cli
     from inbox.sandbox.phone import events, routes
 
     apply_defaults(app)
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
     for blueprint in (platform.api, platform.data, pictures.bp, routes.bp):
         app.register_blueprint(blueprint)
     socketio.on_namespace(events.PhoneNamespace(events.NAMESPACE))
+    app.cli.add_command(sandbox_cli)
 
 
 def prepare(app: Flask) -> None:

@@ -68,6 +68,11 @@ def access_token() -> str:
     return secrets.token_urlsafe(128)
 
 
+def token_key_id() -> str:
+    """The `key_id` of a v2.1 token, like `sDTOzw5wIfWxxxxzcmeQA`."""
+    return secrets.token_urlsafe(16)
+
+
 def channel_secret() -> str:
     return secrets.token_hex(16)
 

@@ -63,10 +63,33 @@ class AccessToken(Base):
 
     token: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
     channel_pk: Mapped[int] = mapped_column(sa.ForeignKey("channels.id"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(16))  # long_lived, short_lived, stateless
+    kind: Mapped[str] = mapped_column(sa.String(16))  # long_lived, short_lived, stateless, v2.1
     issued_at: Mapped[datetime] = mapped_column(UTC_DateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTC_DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTC_DateTime)
+
+
+class AssertionKey(Base):
+    """An assertion signing key's public half, registered for a channel (LINE keeps no more)."""
+
+    __tablename__ = "assertion_keys"
+
+    kid: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    channel_pk: Mapped[int] = mapped_column(sa.ForeignKey("channels.id"), index=True)
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTC_DateTime)
+
+
+class TokenKeyId(Base):
+    """The key ID LINE gives each v2.1 token (listed by `/oauth2/v2.1/tokens/kid`).
+
+    A table of its own so sandbox databases made before v2.1 tokens gain it by `create_all`.
+    """
+
+    __tablename__ = "token_key_ids"
+
+    token: Mapped[str] = mapped_column(sa.ForeignKey("access_tokens.token"), primary_key=True)
+    key_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
 
 class SimUser(Base):

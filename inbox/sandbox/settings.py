@@ -30,6 +30,8 @@ def defaults(instance_path: Path) -> dict[str, object]:
         "SANDBOX_MONTHLY_QUOTA": _number("SANDBOX_MONTHLY_QUOTA", 200),
         "SANDBOX_WEBHOOK_TIMEOUT": _number("SANDBOX_WEBHOOK_TIMEOUT", 2.0, float),
         "SANDBOX_WEBHOOK_MAX_ATTEMPTS": _number("SANDBOX_WEBHOOK_MAX_ATTEMPTS", 6),
+        # 0: LINE's 30 days. A few seconds lets a test watch a token expire and be renewed.
+        "SANDBOX_SHORT_LIVED_TOKEN_SECONDS": _number("SANDBOX_SHORT_LIVED_TOKEN_SECONDS", 0),
         "SANDBOX_REDELIVERY_BACKOFF": _number("SANDBOX_REDELIVERY_BACKOFF", 1.0, float),
     }
 

@@ -34,6 +34,10 @@ def receive_line(channel_id: str) -> ResponseReturnValue:
     if not signature_is_valid(channel.secret, body, request.headers.get("X-Line-Signature")):
         count_rejection(channel.id, SIGNATURE)
         abort(401, _("The X-Line-Signature header is missing or does not match the body."))
+    if not channel.enabled:
+        # Disabled by an admin: LINE still gets its 200 (an error would only make it retry and
+        # count failures), but nothing is stored. The channel's past conversations stay.
+        return jsonify({"received": 0, "stored": 0, "channel_disabled": True})
     try:
         envelope = parse_envelope(body)
     except EnvelopeError as exc:
