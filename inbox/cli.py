@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import threading
 from datetime import datetime
 
@@ -22,14 +21,6 @@ users = AppGroup("users", help="Manage people who sign in.")
 events = AppGroup("events", help="Inspect and reprocess stored webhook events.")
 jobs = AppGroup("jobs", help="Background work: media and profile fetches, sends.")
 history = AppGroup("history", help="Search and export message history.")
-
-
-def _from_cli() -> dict[str, str]:
-    """Audit details for a command: the actor is "system", and this says who ran it."""
-    try:
-        return {"via": "cli", "os_user": getpass.getuser()}
-    except (OSError, KeyError):  # no login name in some containers
-        return {"via": "cli"}
 
 
 def _user_by_email(email: str) -> User:
@@ -148,7 +139,7 @@ def export_history(
         since=_moment(since),
         until=_moment(until),
     )
-    record_export(filters, export_format, **_from_cli())
+    record_export(filters, export_format)
     writer, _mimetype = FORMATS[export_format]
     for chunk in writer(export_rows(filters)):
         output.write(chunk)

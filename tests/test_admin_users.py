@@ -228,7 +228,7 @@ def test_tokens_are_shown_once_stored_hashed_and_revocable(app, client, make):
     assert wrong_owner.status_code == 404
     [issued_entry] = audit("user.token_issued")
     [revoked_entry] = audit("user.token_revoked")
-    assert issued_entry.details == {"token_id": row.id, "name": "CRM sync"}
+    assert issued_entry.details == {"token_id": row.id, "name": "CRM sync", "hint": row.hint}
     assert revoked_entry.details == {"token_id": row.id, "name": "CRM sync"}
 
 

@@ -262,14 +262,15 @@ def test_cli_user_creation_token_issue_and_channel_add(runner) -> None:
     user = db.session.scalar(sa.select(User))
     entry = only_entry("user.created")
     assert (entry.target_type, entry.target_id) == ("users", str(user.id))
-    assert entry.details["role"] == "agent" and entry.details["via"] == "cli"
+    assert entry.details["roles"] == ["agent"] and entry.details["via"] == "cli"
     assert "pw-123456" not in json.dumps(entry.details)
 
     issued = runner.invoke(args=["users", "token", "nok@example.com", "--name", "CRM"])
     token = issued.output.strip()
-    (entry,) = entries("api_token.issued")
-    assert entry.target_type == "api_tokens" and entry.details["name"] == "CRM"
-    assert entry.details["user_id"] == user.id and token not in json.dumps(entry.details)
+    (entry,) = entries("user.token_issued")
+    assert (entry.target_type, entry.target_id) == ("users", str(user.id))
+    assert entry.details["name"] == "CRM" and entry.details["hint"] == token[-4:]
+    assert token not in json.dumps(entry.details)
 
     runner.invoke(
         args=[

@@ -56,7 +56,9 @@ def platform_endpoint(line_sandbox, shop) -> str | None:
 
 
 def audit_actions() -> list[str]:
-    return list(db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)))
+    """What was done to channels (signing in is audited too, and not what these tests check)."""
+    statement = sa.select(AuditEntry.action).where(AuditEntry.action.startswith("channel."))
+    return list(db.session.scalars(statement.order_by(AuditEntry.id)))
 
 
 def test_page_shows_bot_info_quota_and_the_webhook_url(line_sandbox, shop, channel, client, admin):
@@ -93,7 +95,9 @@ def test_webhook_test_reports_success(line_sandbox, shop, channel, client, admin
     text = press(client, admin, channel, "webhook/test")
     assert "Webhook test succeeded: LINE got status 200" in text
     assert audit_actions() == ["channel.webhook_tested"]
-    entry = db.session.scalars(sa.select(AuditEntry)).one()
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "channel.webhook_tested")
+    ).one()
     assert entry.details["success"] is True and entry.details["statusCode"] == 200
 
 
@@ -221,6 +225,11 @@ def test_a_rejected_token_flags_the_channel_for_agents(line_sandbox, shop, chann
     assert "An admin has been told." in page
     assert "a-token-line-rejects-0000" not in page and shop.secret not in page
     assert "/admin/channels/" not in page  # agents get no link to the admin page
+    as_admin = make.auth_header(Role.ADMIN)
+    listing = html.unescape(client.get("/admin/channels", headers=as_admin).get_data(as_text=True))
+    assert 'class="row-error"' in listing
+    assert "LINE rejected the channel access token." in listing
+    assert "a-token-line-rejects-0000" not in listing
 
     # A call that works again clears the flag.
     channel.access_token = shop.access_token

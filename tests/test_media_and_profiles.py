@@ -235,6 +235,7 @@ def test_pending_jobs_survive_a_restart(
                 for k in (
                     "TESTING",
                     "SECRET_KEY",
+                    "ENCRYPTION_KEYS",  # a second process must read the same secrets
                     "SQLALCHEMY_DATABASE_URI",
                     "MEDIA_DIR",
                     "LINE_API_BASE_URL",

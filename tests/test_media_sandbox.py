@@ -288,7 +288,14 @@ def fetch_and_profile_jobs() -> list[Job]:
 
 def restart(app, sandbox: LineSandbox, instance: Path):
     """A new inbox process on the same database and media folder; LINE (the sandbox) stays up."""
-    kept = ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "MEDIA_DIR", "REDIS_URL")
+    kept = (
+        "TESTING",
+        "SECRET_KEY",
+        "ENCRYPTION_KEYS",
+        "SQLALCHEMY_DATABASE_URI",
+        "MEDIA_DIR",
+        "REDIS_URL",
+    )
     return create_app(
         {
             **{key: app.config[key] for key in kept},

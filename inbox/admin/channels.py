@@ -22,6 +22,7 @@ from inbox.admin.channels_service import (
     set_enabled,
     update_channel,
 )
+from inbox.admin.health import channels_in_trouble
 from inbox.admin.tokens import TokenRenewalFailed, renew_at, renew_token
 from inbox.auth import roles_required
 from inbox.crypto import mask
@@ -103,7 +104,10 @@ def _token_trouble() -> dict:
 @roles_required()
 def channels() -> ResponseReturnValue:
     """Every channel with its token mode, expiry, renewal trouble and whether it is on."""
-    return render_template("admin/channels.html", channels=all_channels(), mask=mask)
+    trouble = {channel.id: health for channel, health in channels_in_trouble()}
+    return render_template(
+        "admin/channels.html", channels=all_channels(), mask=mask, trouble=trouble
+    )
 
 
 @bp.route("/channels/new", methods=["GET", "POST"])

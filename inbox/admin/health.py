@@ -37,7 +37,6 @@ SERVER_ERRORS_IN_TROUBLE = 5  # 5xx or no answer in the last hour
 QUOTA_NEARLY_USED = 0.9
 NO_ANSWER = "no answer"
 # Names the channel admin area may give a failed automatic token renewal.
-RENEWAL_ERROR_FIELDS = ("token_renewal_error", "renewal_error", "token_error")
 
 
 @dataclass(frozen=True)
@@ -226,15 +225,11 @@ def headroom(channel: Channel, now: datetime) -> Headroom:
 
 
 def renewal_error(channel: Channel) -> str | None:
-    for name in RENEWAL_ERROR_FIELDS:
-        value = getattr(channel, name, None)
-        if value:
-            return str(value)
-    return None
+    return channel.token_error or None
 
 
 def is_disabled(channel: Channel) -> bool:
-    return bool(getattr(channel, "disabled_at", None)) or getattr(channel, "enabled", True) is False
+    return not channel.enabled
 
 
 def _verdict(

@@ -156,7 +156,8 @@ def issue_token(user: User, name: str = "") -> tuple[ApiToken, str]:
     row, clear = ApiToken.issue(user, name=name.strip()[:120])
     db.session.add(row)
     db.session.flush()
-    record("user.token_issued", target=user, details={"token_id": row.id, "name": row.name})
+    details = {"token_id": row.id, "name": row.name, "hint": row.hint}
+    record("user.token_issued", target=user, details=details)
     db.session.commit()
     return row, clear
 

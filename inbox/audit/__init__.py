@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import getpass
 from typing import Any
 
+import click
 from flask import has_request_context, request
 from flask_login import current_user
 
@@ -20,6 +22,16 @@ def preview(text: str | None) -> str | None:
     return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "…"
 
 
+def _command_line() -> dict[str, str]:
+    """Who ran a `flask` command: the entry's actor is "system", this says which login."""
+    if has_request_context() or click.get_current_context(silent=True) is None:
+        return {}
+    try:
+        return {"via": "cli", "os_user": getpass.getuser()}
+    except (OSError, KeyError):  # no login name in some containers
+        return {"via": "cli"}
+
+
 def record(
     action: str,
     *,
@@ -34,6 +46,7 @@ def record(
     `actor` defaults to the signed-in user (None outside a request: the system did it);
     `actor_label` overrides how a user-less actor is shown ("anonymous" for a failed sign-in);
     `target` is a model row (its table and id are kept; a new row is flushed to get its id).
+    From a `flask` command, the details say so (and which login ran it).
     """
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user._get_current_object()
@@ -42,7 +55,7 @@ def record(
         actor_label=actor.email if actor else (actor_label or "system"),
         action=action,
         channel_id=channel_id,
-        details=details or None,
+        details={**(details or {}), **_command_line()} or None,
         ip_address=request.remote_addr if has_request_context() else None,
     )
     if target is not None:

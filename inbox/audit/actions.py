@@ -21,14 +21,24 @@ SENTENCES: dict[str, Any] = {
     "auth.signed_in": _l("Signed in"),
     "auth.signed_out": _l("Signed out"),
     "auth.sign_in_failed": _l("Failed to sign in"),
-    "api_token.issued": _l("Issued an API token"),
-    "api_token.revoked": _l("Revoked an API token"),
     "user.created": _l("Created a user"),
-    "user.updated": _l("Changed a user"),
-    "user.deactivated": _l("Deactivated a user"),
+    "user.updated": _l("Changed a user's name or roles"),
+    "user.disabled": _l("Disabled a user"),
+    "user.enabled": _l("Enabled a user again"),
+    "user.password_reset": _l("Reset a user's password"),
+    "user.token_issued": _l("Issued an API token"),
+    "user.token_revoked": _l("Revoked an API token"),
     "channel.created": _l("Added a channel"),
     "channel.updated": _l("Changed a channel"),
-    "channel.deleted": _l("Removed a channel"),
+    "channel.enabled": _l("Enabled a channel"),
+    "channel.disabled": _l("Disabled a channel"),
+    "channel.token_issued": _l("Issued a channel access token"),
+    "channel.token_revoked": _l("Revoked a channel access token"),
+    "channel.token_renewal_failed": _l("Could not renew a channel access token"),
+    "channel.token_verified": _l("Verified a channel access token with LINE"),
+    "channel.webhook_set": _l("Set the channel's webhook URL at LINE"),
+    "channel.webhook_tested": _l("Ran LINE's webhook test"),
+    "secrets.rotated": _l("Re-encrypted the stored secrets with the newest key"),
 }
 
 # The filter's "what" choices: whole areas (a prefix) first, then single actions.
@@ -37,9 +47,9 @@ KINDS: list[tuple[str, Any]] = [
     ("conversation.", _l("Conversation changes and notes")),
     ("history.", _l("Exports")),
     ("auth.", _l("Sign-ins and sign-outs")),
-    ("user.", _l("User changes")),
-    ("api_token.", _l("API tokens")),
-    ("channel.", _l("Channel changes")),
+    ("user.", _l("Users, roles and API tokens")),
+    ("channel.", _l("Channels and their tokens")),
+    ("secrets.", _l("Encryption keys")),
 ]
 
 # What a target row is, in words; other tables show by their own name.
