@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -27,19 +27,25 @@ AREAS = (
 )
 
 
+def _is_current(area: Area, address: str) -> bool:
+    """The area the page belongs to: the inbox owns its conversations; others own the
+    addresses under their own (/admin/channels/3/status is in Channels, not Users)."""
+    if area.endpoint == "home.index":
+        return request.blueprint == "home"
+    return request.path == address or request.path.startswith(address.rstrip("/") + "/")
+
+
 def visible_areas() -> list[dict[str, Any]]:
     if not current_user.is_authenticated:
         return []
-    here = (request.endpoint or "").split(".")[0]
-    return [
-        {
-            "endpoint": area.endpoint,
-            "label": area.label,
-            "current": area.endpoint.startswith(here + "."),
-        }
-        for area in AREAS
-        if area.endpoint in current_app.view_functions and current_user.has_role(*area.roles)
-    ]
+    shown = []
+    for area in AREAS:
+        if area.endpoint in current_app.view_functions and current_user.has_role(*area.roles):
+            address = url_for(area.endpoint)
+            shown.append(
+                {"url": address, "label": area.label, "current": _is_current(area, address)}
+            )
+    return shown
 
 
 def init_app(app: Flask) -> None:
