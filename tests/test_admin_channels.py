@@ -195,6 +195,31 @@ def test_v2_short_lived_tokens_by_cli_renewed_and_revoked(app, runner, line_sand
     assert the_channel(shop.channel_id).enabled is True
 
 
+def test_a_token_line_rejects_is_renewed_at_once(app, runner, line_sandbox) -> None:
+    """Revoked in the console (or lost): the first 401 queues a renewal, not the schedule."""
+    app.config["LINE_RETRY_ATTEMPTS"] = 1
+    shop = line_sandbox.provision(name="Revoked shop", register=False)
+    args = ["channels", "add", "--channel-id", shop.channel_id, "--name", "Revoked shop"]
+    added = runner.invoke(args=[*args, "--secret", shop.secret, "--token-mode", "v2_short_lived"])
+    assert added.exit_code == 0, added.output
+    channel = the_channel(shop.channel_id)
+    rejected = channel.access_token
+    line_client(channel).revoke_token(rejected)  # as an admin pressing "revoke" at LINE
+    with pytest.raises(LineUnauthorized):
+        line_client(channel).bot_info()
+    (job,) = db.session.scalars(sa.select(Job).where(Job.key.endswith(":rejected"))).all()
+    assert job.kind == JOB_KIND and job.state is JobState.QUEUED
+
+    assert run_due_jobs() >= 1
+    channel = the_channel(shop.channel_id)
+    assert channel.access_token != rejected and channel.token_error is None
+    assert line_client(channel).bot_info()["userId"] == shop.bot_user_id
+    issued = [
+        e for e in db.session.scalars(sa.select(AuditEntry)) if e.action == "channel.token_issued"
+    ]
+    assert issued[-1].details["reason"] == "rejected"
+
+
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_database_file_holds_no_secret_in_clear(app, client, admin, line_sandbox) -> None:
     shop = line_sandbox.provision(name="Vault", register=False)

@@ -16,15 +16,17 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
 from inbox.audit import record
 from inbox.crypto import mask
 from inbox.extensions import db
 from inbox.jobs import RetryLater, enqueue, handles
-from inbox.line import line_platform
+from inbox.line import line_platform, record_in_database
 from inbox.line.assertion import sign_assertion
 from inbox.line.client import LineClient
 from inbox.line.errors import LineError
+from inbox.line.transport import CallRecord
 from inbox.models import AUTOMATIC_TOKEN_MODES, Channel, TokenMode, utcnow
 
 log = logging.getLogger(__name__)
@@ -170,14 +172,30 @@ def schedule_renewal(channel: Channel) -> None:
 
 @handles(JOB_KIND)
 def renew_due_token(payload: dict) -> None:
-    """Renew a channel's token if it is (still) due; retry until LINE issues one."""
+    """Renew a channel's token if it is (still) due, or LINE rejected it; retry until LINE
+    issues one."""
     channel = db.session.get(Channel, payload["channel_id"])
-    if channel is None or not renewal_due(channel):
-        return  # gone, no longer automatic, or renewed since this job was scheduled
+    rejected = bool(payload.get("rejected"))
+    if channel is None or not channel.automatic_token:
+        return
+    if not rejected and not renewal_due(channel):
+        return  # renewed since this job was scheduled
     try:
-        renew_token(channel, reason="scheduled", in_job=True)
+        renew_token(channel, reason="rejected" if rejected else "scheduled", in_job=True)
     except TokenRenewalFailed as exc:
         raise RetryLater(current_app.config["CHANNEL_TOKEN_RETRY_SECONDS"], str(exc)) from exc
+
+
+def renew_when_rejected(record: CallRecord) -> None:
+    """The call log's recorder for automatic-token channels: LINE answering 401 (the token was
+    revoked in the console, or lost) queues a renewal now instead of waiting for the schedule."""
+    record_in_database(record)
+    if record.status != 401 or record.channel_id is None:
+        return
+    # Its own transaction: the caller's may roll back with the error it is about to raise.
+    with Session(db.engine) as session, session.begin():
+        payload = {"channel_id": record.channel_id, "rejected": True}
+        enqueue(JOB_KIND, f"{JOB_KIND}:{record.channel_id}:rejected", payload, session=session)
 
 
 def ensure_renewals() -> int:

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from inbox.extensions import db
 from inbox.models import Job, JobState, utcnow
@@ -50,12 +51,15 @@ def enqueue(
     *,
     delay: timedelta = timedelta(0),
     max_attempts: int = 8,
+    session: Session | None = None,
 ) -> None:
-    """Add a job in the current transaction; no-op while a job with this key is active.
+    """Add a job in the current transaction (or `session`'s); no-op while a job with this key
+    is active.
 
     The job commits (or rolls back) with the rows that need it, and the workers are woken
     after the commit.
     """
+    session = session or db.session
     values = {
         "kind": kind,
         "key": key,
@@ -66,7 +70,7 @@ def enqueue(
         "run_after": utcnow() + delay,
         "created_at": utcnow(),
     }
-    dialect = db.session.get_bind().dialect.name
+    dialect = session.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     statement = (
         insert(Job)
@@ -76,9 +80,9 @@ def enqueue(
         )
         .returning(Job.id)
     )
-    new_id = db.session.execute(statement).scalar()
+    new_id = session.execute(statement).scalar()
     if new_id is not None:
-        db.session.info.setdefault(ENQUEUED, []).append((new_id, values["run_after"]))
+        session.info.setdefault(ENQUEUED, []).append((new_id, values["run_after"]))
 
 
 def _due(now: Any) -> sa.ColumnElement[bool]:

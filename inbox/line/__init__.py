@@ -102,11 +102,17 @@ def line_platform() -> LinePlatform:
 
 def line_client(channel: Channel) -> LineClient:
     """The client for a channel, paced by the channel's own limit."""
+    recorder: Any = record_in_database
+    if channel.automatic_token:
+        from inbox.admin.tokens import renew_when_rejected  # the admin area builds on this one
+
+        recorder = renew_when_rejected
     return line_platform().client(
         rate_key=channel.line_channel_id,
         per_minute=channel.rate_limit_per_minute,
         access_token=channel.access_token or "",
         channel_id=channel.id,
+        recorder=recorder,
     )
 
 
