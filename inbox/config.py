@@ -82,6 +82,9 @@ def from_environment(instance_path: Path, given: Iterable[str] = ()) -> dict[str
         "WEBHOOK_PROCESS_BUDGET_SECONDS": _number_env("WEBHOOK_PROCESS_BUDGET_SECONDS", 1.0),
         "HOST": os.environ.get("HOST", "127.0.0.1"),
         "PORT": _number_env("PORT", 5000),
+        # Reverse proxies in front of the app: their X-Forwarded-For/-Proto/-Host are believed
+        # (client addresses for sign-in throttling and the audit log; https links).
+        "TRUSTED_PROXIES": _number_env("TRUSTED_PROXIES", 0),
         "LINE_SANDBOX": _sandbox_switch(),
         # The LINE client (inbox/line/).
         "LINE_CONNECT_TIMEOUT": _number_env("LINE_CONNECT_TIMEOUT", 3.05),
