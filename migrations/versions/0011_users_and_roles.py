@@ -6,8 +6,8 @@ slow down password guessing.
 Each user's old single `role` becomes one row in `user_roles`; going down keeps the highest
 role a user held (admin, then supervisor, then agent).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-25 02:14:27.313257
 
 """
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0012'
-down_revision = '0011'
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Channel management: enabled switch, token modes, automatic tokens and their renewal state.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-25 02:14:08.953939
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-11-25 02:14:08.953939
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
