@@ -14,7 +14,19 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment, then `config` overrides (tests)."""
-    from inbox import auth, cli, crypto, database, errors, i18n, jobs, line, navigation, realtime
+    from inbox import (
+        auth,
+        cli,
+        crypto,
+        database,
+        errors,
+        i18n,
+        jobs,
+        line,
+        logs,
+        navigation,
+        realtime,
+    )
     from inbox.admin import bp as admin_bp
     from inbox.api import bp as api_bp
     from inbox.audit.routes import bp as audit_bp
@@ -48,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    logs.init_app()
     crypto.init_app(app)
     db.init_app(app)
     database.init_app(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -435,3 +436,17 @@ def test_tokens_in_query_strings_never_reach_the_call_log(app, make) -> None:
         line_client(channel).verify_access_token_v21("query-token-never-logged-9876")
     logged = db.session.scalars(sa.select(LineApiCall)).one()
     assert logged.error and "query-token-never-logged" not in logged.error
+
+
+def test_tokens_in_query_strings_never_reach_the_server_log(
+    app, make, line_sandbox, caplog
+) -> None:
+    """The sandbox answers LINE's v2.1 verify (token in the query) in this process: the access
+    log line it prints has the token redacted."""
+    shop = line_sandbox.provision(name="Logged shop")
+    caplog.set_level(logging.INFO, logger="werkzeug")
+    with pytest.raises(LineBadRequest):
+        line_client(line_sandbox.inbox_channel(shop)).verify_access_token_v21("never-logged-5432")
+    request_lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert any("/oauth2/v2.1/verify?access_token=[redacted]" in line for line in request_lines)
+    assert "never-logged-5432" not in caplog.text
