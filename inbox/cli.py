@@ -15,7 +15,7 @@ from inbox.history.search import SearchFilters
 from inbox.ingest import process_pending_events
 from inbox.jobs import run_due_jobs, start_worker
 from inbox.jobs.redis_queue import run_worker
-from inbox.models import Role, User
+from inbox.models import ConversationStatus, Direction, Role, User
 
 users = AppGroup("users", help="Manage people who sign in.")
 events = AppGroup("events", help="Inspect and reprocess stored webhook events.")
@@ -114,8 +114,12 @@ def _moment(value: str | None) -> datetime | None:
 
 @history.command("export")
 @click.option("--query", "-q", default="", help="Search words (Thai and Japanese work).")
-@click.option("--conversation", type=int, help="Export this conversation's whole transcript.")
+@click.option("--conversation", type=int, help="Only this conversation (alone: its transcript).")
 @click.option("--channel", type=int, help="Only this channel (numeric id).")
+@click.option("--agent", type=int, help="Only messages this user sent (numeric id).")
+@click.option("--direction", type=click.Choice([item.value for item in Direction]))
+@click.option("--type", "message_type", help="Only this message type (text, image, note...).")
+@click.option("--status", type=click.Choice([item.value for item in ConversationStatus]))
 @click.option("--since", help="From this moment (ISO 8601 with a time zone).")
 @click.option("--until", help="Until this moment (ISO 8601 with a time zone).")
 @click.option("--format", "export_format", type=click.Choice(["csv", "json"]), default="csv")
@@ -124,21 +128,29 @@ def export_history(
     query: str,
     conversation: int | None,
     channel: int | None,
+    agent: int | None,
+    direction: str | None,
+    message_type: str | None,
+    status: str | None,
     since: str | None,
     until: str | None,
     export_format: str,
     output: click.utils.LazyFile,
 ) -> None:
     """Export a search result or a transcript as CSV or JSON, streamed."""
-    if not query.strip() and conversation is None:
-        raise click.UsageError("Give --query, or --conversation for a transcript.")
     filters = SearchFilters(
         query=query,
         conversation_id=conversation,
         channel_id=channel,
+        agent_id=agent,
+        direction=Direction(direction) if direction else None,
+        message_type=message_type or None,
+        status=ConversationStatus(status) if status else None,
         since=_moment(since),
         until=_moment(until),
     )
+    if filters.is_empty:
+        raise click.UsageError("Give --query or a filter (--conversation for a transcript).")
     record_export(filters, export_format)
     writer, _mimetype = FORMATS[export_format]
     for chunk in writer(export_rows(filters)):

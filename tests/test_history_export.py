@@ -79,3 +79,13 @@ def test_cli_exports_to_a_file(runner, conversation, tmp_path) -> None:
     assert [row["text"] for row in json.loads(target.read_text(encoding="utf-8"))] == ["ขอบคุณค่ะ"]
     refused = runner.invoke(args=["history", "export"])
     assert refused.exit_code != 0 and "--query" in refused.output
+    incoming = tmp_path / "incoming.csv"
+    by_filter = runner.invoke(
+        args=[
+            *("history", "export", "--conversation", str(conversation.id)),
+            *("--direction", "incoming", "--status", "open", "-o", str(incoming)),
+        ]
+    )
+    assert by_filter.exit_code == 0, by_filter.output
+    rows = list(csv.DictReader(incoming.read_text(encoding="utf-8-sig").splitlines()))
+    assert [row["text"] for row in rows] == ["誕生日ケーキを予約したいです", "ขอบคุณค่ะ"]
