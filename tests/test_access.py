@@ -46,6 +46,7 @@ EVERY_ROLE = {
     "media.",
     "sandbox_phone.",
     "auth.logout",
+    "auth.account",  # each person's own language and time zone
     "auth.tokens",  # each person's own API tokens
     "auth.revoke_own_token",
 }

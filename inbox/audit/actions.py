@@ -38,6 +38,7 @@ SENTENCES: dict[str, Any] = {
     "channel.token_verified": _l("Verified a channel access token with LINE"),
     "channel.webhook_set": _l("Set the channel's webhook URL at LINE"),
     "channel.webhook_tested": _l("Ran LINE's webhook test"),
+    "account.preferences_changed": _l("Changed their language or time zone"),
     "secrets.rotated": _l("Re-encrypted the stored secrets with the newest key"),
 }
 

@@ -8,10 +8,10 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -20,7 +20,7 @@ from inbox.admin.users_service import issue_token, note_sign_in, revoke_token, u
 from inbox.audit import record
 from inbox.auth import throttle
 from inbox.auth.access import ANY_ROLE, roles_required
-from inbox.auth.forms import SignInForm
+from inbox.auth.forms import PreferencesForm, SignInForm
 from inbox.extensions import db
 from inbox.models import ApiToken, User
 
@@ -105,6 +105,31 @@ def logout() -> ResponseReturnValue:
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@roles_required(*ANY_ROLE)
+def account() -> ResponseReturnValue:
+    """Your own preferences: the language and the time zone the pages use."""
+    user = current_user._get_current_object()
+    form = PreferencesForm(current_app.config["LANGUAGES"], obj=user)
+    if not form.is_submitted():
+        return render_template("auth/account.html", form=form)
+    if not form.validate():
+        return render_template("auth/account.html", form=form), 400
+    changes = {
+        name: value or None
+        for name, value in (("locale", form.locale.data), ("timezone", form.timezone.data))
+        if (value or None) != getattr(user, name)
+    }
+    for name, value in changes.items():
+        setattr(user, name, value)
+    if changes:
+        record("account.preferences_changed", target=user, details=changes)
+    db.session.commit()
+    refresh()  # this very answer already speaks the new language
+    flash(_("Your preferences are saved."), "success")
+    return redirect(url_for("auth.account"))
 
 
 def _own_tokens_page(status: int = 200, **context: Any) -> ResponseReturnValue:
