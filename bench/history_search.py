@@ -26,12 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
+from bench.store import add_chats
 from inbox import create_app
 from inbox.conversations.queries import thread_page
 from inbox.extensions import db
 from inbox.history.index import reindex
 from inbox.history.search import SearchFilters, search_messages
-from inbox.models import Channel, Contact, Conversation, Message
+from inbox.models import Channel, Conversation, Message
 
 THAI = [
     "สวัสดีค่ะ",
@@ -95,35 +96,7 @@ def fill(messages: int, conversations: int, rng: random.Random) -> None:
     db.session.add(channel)
     db.session.commit()
     now = datetime.now(UTC)
-    contacts = [
-        {
-            "channel_id": channel.id,
-            "line_user_id": f"U{n:032d}",
-            "display_name": f"คุณ {n}",
-            "follow_state": "following",
-            "created_at": now,
-        }
-        for n in range(conversations)
-    ]
-    db.session.execute(sa.insert(Contact), contacts)
-    contact_ids = db.session.scalars(sa.select(Contact.id).order_by(Contact.id)).all()
-    db.session.execute(
-        sa.insert(Conversation),
-        [
-            {
-                "channel_id": channel.id,
-                "source_type": "user",
-                "source_id": f"U{n:032d}",
-                "contact_id": contact_ids[n],
-                "status": "open",
-                "bot_is_member": True,
-                "unread_count": 0,
-                "last_activity_at": now,
-                "created_at": now,
-            }
-            for n in range(conversations)
-        ],
-    )
+    add_chats([channel.id], conversations, now)
     conversation_ids = db.session.scalars(sa.select(Conversation.id)).all()
     db.session.commit()
     start = now - timedelta(days=365)

@@ -26,9 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
+from bench.store import add_chats
 from inbox import create_app
 from inbox.extensions import db
-from inbox.models import Channel, Contact, Conversation, Message, User
+from inbox.models import Channel, Conversation, Message, User
 from inbox.models.conversation import ConversationEpisode
 from inbox.reports.metrics import ReportFilters, build_report
 
@@ -48,35 +49,7 @@ def fill(messages: int, conversations: int, agents: int, rng: random.Random) -> 
     db.session.add_all([*channels, *people])
     db.session.commit()
     start = datetime.now(UTC) - timedelta(days=DAYS)
-    contact_rows = [
-        {
-            "channel_id": channels[n % 3].id,
-            "line_user_id": f"U{n:032d}",
-            "display_name": f"คุณ {n}",
-            "follow_state": "following",
-            "created_at": start,
-        }
-        for n in range(conversations)
-    ]
-    db.session.execute(sa.insert(Contact), contact_rows)
-    contact_ids = db.session.scalars(sa.select(Contact.id).order_by(Contact.id)).all()
-    db.session.execute(
-        sa.insert(Conversation),
-        [
-            {
-                "channel_id": channels[n % 3].id,
-                "source_type": "user",
-                "source_id": f"U{n:032d}",
-                "contact_id": contact_ids[n],
-                "status": "resolved",
-                "bot_is_member": True,
-                "unread_count": 0,
-                "last_activity_at": start,
-                "created_at": start,
-            }
-            for n in range(conversations)
-        ],
-    )
+    add_chats([channel.id for channel in channels], conversations, start, status="resolved")
     conversation_rows = db.session.execute(
         sa.select(Conversation.id, Conversation.channel_id)
     ).all()
