@@ -5,8 +5,8 @@
 
 Fills a fresh database (or reuses one an earlier run filled) with a month of support work:
 customers writing, agents answering (by reply or push) within seconds to hours, conversations
-resolved; then prints the time and peak Python memory (tracemalloc) of `build_report` for the
-whole month, for one week, and for one channel's month.
+resolved; then prints the time and (in a second run) the peak Python memory of `build_report`
+for the whole month, for one week, and for one channel's month.
 """
 
 from __future__ import annotations
@@ -113,11 +113,15 @@ def fill(messages: int, conversations: int, agents: int, rng: random.Random) -> 
 
 
 def measure(label: str, filters: ReportFilters) -> None:
+    """Time one run, then trace another's memory (tracemalloc slows Python down several
+    times over, so the two are never measured together)."""
     db.session.rollback()
-    tracemalloc.start()
     started = time.perf_counter()
     report = build_report(filters)
     elapsed = time.perf_counter() - started
+    db.session.rollback()
+    tracemalloc.start()
+    build_report(filters)
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     total = report.total()

@@ -183,12 +183,11 @@ def test_concurrent_identical_posts_store_exactly_once(app, make) -> None:
     items = [text_event(f"concurrent {n}") for n in range(5)]
     body = body_of(items)
     signature = sign(channel.secret, body)
+    path = channel.webhook_path  # read here: the threads have no application context
     statuses: list[int] = []
 
     def post() -> None:
-        response = app.test_client().post(
-            channel.webhook_path, data=body, headers={"X-Line-Signature": signature}
-        )
+        response = app.test_client().post(path, data=body, headers={"X-Line-Signature": signature})
         statuses.append(response.status_code)
 
     threads = [threading.Thread(target=post) for _ in range(4)]

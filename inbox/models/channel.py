@@ -36,14 +36,16 @@ class Channel(CreatedAtMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     line_channel_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
-    secret: Mapped[str] = mapped_column(EncryptedString)
-    access_token: Mapped[str | None] = mapped_column(EncryptedString)
+    # Credentials are loaded (and decrypted) only when read: listing conversations, search
+    # results and reports name their channel without touching its secrets.
+    secret: Mapped[str] = mapped_column(EncryptedString, deferred=True)
+    access_token: Mapped[str | None] = mapped_column(EncryptedString, deferred=True)
     enabled: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     token_mode: Mapped[TokenMode] = mapped_column(
         enum_type(TokenMode), default=TokenMode.LONG_LIVED, server_default=TokenMode.LONG_LIVED
     )
     # The assertion signing key's private half, a JWK as LINE's console issues it, and its kid.
-    private_key: Mapped[str | None] = mapped_column(EncryptedString)
+    private_key: Mapped[str | None] = mapped_column(EncryptedString, deferred=True)
     assertion_kid: Mapped[str | None] = mapped_column(sa.String(64))
     # The current automatic token: when it was issued and expires, and its v2.1 key_id.
     token_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
