@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import re
 
-import requests
-import sqlalchemy as sa
-
-from inbox.extensions import db
-from inbox.models import Conversation, Role
+from inbox.models import Role
 from tests.test_workspace_browser import (  # noqa: F401  (fixtures used by name)
     LIVE,
     SCREENSHOTS,
+    agent_answers,
     expect,
     page,
     pytestmark,
@@ -34,15 +31,7 @@ def test_admin_sets_up_a_channel_adds_a_colleague_and_reads_reports(
     line_sandbox.say(shop, hana, "ขนมชิ้นนี้ราคาเท่าไหร่คะ")
     line_sandbox.wait_idle()
     line_sandbox.set_webhook(shop, "https://elsewhere.example/hook")  # as a new channel may be
-    agent = make.user(Role.AGENT, display_name="Somchai")
-    conversation = db.session.scalar(sa.select(Conversation))
-    answer = requests.post(
-        f"{line_sandbox.base_url}/api/conversations/{conversation.id}/messages",
-        json={"text": "120 บาทค่ะ"},
-        headers={"Authorization": f"Bearer {make.token(agent)}"},
-        timeout=10,
-    )
-    assert answer.status_code == 202, answer.text
+    agent_answers(line_sandbox, make, "120 บาทค่ะ")
     admin = make.user(Role.ADMIN, display_name="Aiko")
 
     sign_in(page, line_sandbox.base_url, admin.email)

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import re
 
-import requests
-import sqlalchemy as sa
-
-from inbox.extensions import db
-from inbox.models import Conversation, Role
+from inbox.models import Role
 from tests.test_workspace_browser import (  # noqa: F401  (fixtures used by name)
     LIVE,
     SCREENSHOTS,
+    agent_answers,
     expect,
     page,
     pytestmark,
@@ -35,15 +32,7 @@ def test_supervisor_finds_a_thai_message_and_reads_its_transcript(
     phone_number = line_sandbox.say(shop, hana, "เบอร์โทร 0812345678")
     line_sandbox.unsend(phone_number)
     line_sandbox.wait_idle()
-    conversation = db.session.scalar(sa.select(Conversation))
-    agent = make.user(Role.AGENT, display_name="Somchai")
-    answer = requests.post(
-        f"{line_sandbox.base_url}/api/conversations/{conversation.id}/messages",
-        json={"text": "ราคา 120 บาทค่ะ"},
-        headers={"Authorization": f"Bearer {make.token(agent)}"},
-        timeout=10,
-    )
-    assert answer.status_code == 202, answer.text
+    agent_answers(line_sandbox, make, "ราคา 120 บาทค่ะ")
     supervisor = make.user(Role.SUPERVISOR, display_name="Yuki")
 
     sign_in(page, line_sandbox.base_url, supervisor.email)

@@ -15,10 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
+import sqlalchemy as sa
 
+from inbox.extensions import db
 from inbox.jobs import start_worker
 from inbox.line import line_platform
-from inbox.models import Role
+from inbox.models import Conversation, Role
 from tests.conftest import IN_CI
 from tests.factories import DEFAULT_PASSWORD
 
@@ -113,6 +116,19 @@ def sign_in(page: sync_api.Page, base_url: str, email: str) -> None:
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(base_url + "/")
+
+
+def agent_answers(line_sandbox, make, text: str) -> None:
+    """An agent, Somchai, answers the only conversation through the API (as the composer does)."""
+    conversation = db.session.scalar(sa.select(Conversation))
+    agent = make.user(Role.AGENT, display_name="Somchai")
+    answer = requests.post(
+        f"{line_sandbox.base_url}/api/conversations/{conversation.id}/messages",
+        json={"text": text},
+        headers={"Authorization": f"Bearer {make.token(agent)}"},
+        timeout=10,
+    )
+    assert answer.status_code == 202, answer.text
 
 
 def test_agent_answers_live_and_leaves_a_group(line_sandbox, make, worker, page) -> None:
