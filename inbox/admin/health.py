@@ -224,14 +224,6 @@ def headroom(channel: Channel, now: datetime) -> Headroom:
 # -- the verdict --------------------------------------------------------------------------
 
 
-def renewal_error(channel: Channel) -> str | None:
-    return channel.token_error or None
-
-
-def is_disabled(channel: Channel) -> bool:
-    return not channel.enabled
-
-
 def _verdict(
     channel: Channel, health: ChannelHealth, recent: dict[str, int], last_event_at: datetime | None
 ) -> list[Reason]:
@@ -247,7 +239,7 @@ def _verdict(
         and (last_event_at is None or last_event_at < health.last_signature_failure_at)
     )
     checks = [
-        ("token_renewal", bool(renewal_error(channel)),
+        ("token_renewal", bool(channel.token_error),
          _("Renewing the channel access token failed.")),
         ("token_rejected", bool(last_401 and (last_ok is None or last_ok < last_401)),
          _("LINE rejected the channel access token.")),
@@ -315,7 +307,7 @@ def channel_health(channel: Channel, now: datetime | None = None) -> ChannelHeal
         failed_events=_failed_events(channel.id, since) if failures else [],
         headroom=headroom(channel, now),
     )
-    if not is_disabled(channel):
+    if channel.enabled:  # a disabled channel is never flagged
         health.reasons = _verdict(channel, health, recent, last_event_at)
     return health
 

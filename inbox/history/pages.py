@@ -19,6 +19,7 @@ from inbox.api.serializers import conversation_detail_json, user_brief
 from inbox.auth import roles_required
 from inbox.extensions import db
 from inbox.models import Channel, Role, User
+from inbox.models.user import holds_role
 
 bp = Blueprint("history", __name__, url_prefix="/history")
 
@@ -44,11 +45,14 @@ DIRECTIONS = {
 
 def _bootstrap(**extra: Any) -> dict[str, Any]:
     channels = db.session.scalars(sa.select(Channel).order_by(Channel.name, Channel.id)).all()
-    people = db.session.scalars(sa.select(User).order_by(User.display_name, User.email)).all()
+    # Whoever could have answered, disabled accounts included: their messages stay in history.
+    people = db.session.scalars(
+        sa.select(User).where(holds_role(Role.AGENT)).order_by(User.display_name, User.email)
+    ).all()
     return {
         "me": user_brief(current_user),
         "channels": [{"id": channel.id, "name": channel.name} for channel in channels],
-        "agents": [user_brief(person) for person in people if person.has_role(Role.AGENT)],
+        "agents": [user_brief(person) for person in people],
         **extra,
     }
 
