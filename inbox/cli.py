@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from inbox.admin import users_service
+from inbox.api.routes import zoned_moment
 from inbox.history.export import FORMATS, export_rows, record_export
 from inbox.history.search import SearchFilters
 from inbox.ingest import process_pending_events
@@ -103,13 +104,13 @@ def jobs_worker(threads: int, burst: bool) -> None:
         worker.stop()
 
 
-def _moment(value: str | None) -> datetime | None:
+def _moment(value: str | None, name: str) -> datetime | None:
     if not value:
         return None
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        raise click.BadParameter("give a time zone, e.g. 2026-11-01T00:00:00Z")
-    return moment
+    try:
+        return zoned_moment(value, name)
+    except ValueError as problem:
+        raise click.BadParameter(str(problem)) from problem
 
 
 @history.command("export")
@@ -146,8 +147,8 @@ def export_history(
         direction=Direction(direction) if direction else None,
         message_type=message_type or None,
         status=ConversationStatus(status) if status else None,
-        since=_moment(since),
-        until=_moment(until),
+        since=_moment(since, "--since"),
+        until=_moment(until, "--until"),
     )
     if filters.is_empty:
         raise click.UsageError("Give --query or a filter (--conversation for a transcript).")

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from inbox.api.routes import bp as api_bp
-from inbox.api.routes import page_size
+from inbox.api.routes import page_size, zoned_moment
 from inbox.api.serializers import iso
 from inbox.audit.actions import KINDS, SENTENCES, conversation_id_of, describe, target_name
 from inbox.audit.queries import AuditFilters, BadFilter, list_entries
@@ -37,18 +37,13 @@ def _number(args: MultiDict[str, str], name: str, message: str) -> int | None:
 
 
 def _moment(args: MultiDict[str, str], name: str) -> datetime | None:
-    """An API time: ISO 8601 with a zone."""
     raw = args.get(name, "").strip()
     if not raw:
         return None
     try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError as exc:
-        message = _("%(name)s must be a date or time like 2026-11-24T09:00:00Z.", name=name)
-        raise BadFilter(message) from exc
-    if moment.tzinfo is None:
-        raise BadFilter(_("%(name)s needs a time zone, e.g. a trailing Z for UTC.", name=name))
-    return moment
+        return zoned_moment(raw, name)
+    except ValueError as problem:
+        raise BadFilter(str(problem)) from problem
 
 
 def _local_day(args: MultiDict[str, str], name: str, *, end: bool) -> datetime | None:

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from inbox.api.routes import bp, page_size
+from inbox.api.routes import bp, page_size, zoned_moment
 from inbox.api.serializers import conversation_json, message_json
 from inbox.auth import roles_required
 from inbox.history.export import FORMATS, export_rows, record_export
@@ -24,12 +24,9 @@ def _moment(name: str) -> datetime | None:
     if not raw:
         return None
     try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        abort(400, _("%(name)s must be a date or time like 2026-11-24T09:00:00Z.", name=name))
-    if moment.tzinfo is None:
-        abort(400, _("%(name)s needs a time zone, e.g. a trailing Z for UTC.", name=name))
-    return moment
+        return zoned_moment(raw, name)
+    except ValueError as problem:
+        abort(400, str(problem))
 
 
 def _number(name: str, what: str) -> int | None:
