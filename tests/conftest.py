@@ -23,6 +23,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TEST_SECRET_KEY = "test-secret-key-not-for-production"
 
+pytest_plugins = ["tests.browser"]  # the browser tests' Chromium `page`, `worker` and helpers
+
 
 def _app_config(database_url: str, instance: Path) -> dict[str, object]:
     return {

@@ -109,15 +109,24 @@ class LineSandbox:
         status_message: str | None = None,
         language: str | None = "en",
         picture: bytes | None = None,
+        before_inbox: bool = False,
     ) -> str:
-        """A simulated user's ID; with `channel`, the user adds that account (a follow event)."""
+        """A simulated user's ID; with `channel`, the user adds that account (a follow event),
+        or with `before_inbox` was its friend already (no follow event, as for every friend of
+        an account from before the inbox was connected)."""
         upload = simulate.Upload(BytesIO(picture), "me.png", "image/png") if picture else None
         user = simulate.create_user(
             self.sandbox, name, status_message=status_message, language=language, picture=upload
         )
-        if channel is not None:
+        if channel is not None and before_inbox:
+            simulate.befriend_before_inbox(self.sandbox, channel.pk, user.user_id)
+        elif channel is not None:
             simulate.follow(self.sandbox, channel.pk, user.user_id)
         return user.user_id
+
+    def hide_profile(self, channel: ProvisionedChannel, user_id: str, hidden: bool = True) -> None:
+        """Get Profile and the member-profile calls answer 404 for this user."""
+        simulate.set_profile_hidden(self.sandbox, channel.pk, user_id, hidden)
 
     def follow(self, channel: ProvisionedChannel, user_id: str) -> None:
         simulate.follow(self.sandbox, channel.pk, user_id)
@@ -226,12 +235,15 @@ class LineSandbox:
         self.sandbox.clock.advance(seconds)
 
     def expire_content(self, message_id: str) -> None:
-        with self.sandbox.session() as session:
-            session.execute(
-                sa.update(ChatMessage)
-                .where(ChatMessage.message_id == message_id)
-                .values(expires_at=self.sandbox.now())
-            )
+        simulate.expire_content(self.sandbox, message_id)
+
+    def send_event(
+        self, channel: ProvisionedChannel, user_id: str, event_type: str, **fields: Any
+    ) -> None:
+        """An event of any type (one LINE may add tomorrow) from the user's one-to-one chat."""
+        simulate.send_event(
+            self.sandbox, channel.pk, ("user", user_id), user_id, event_type, **fields
+        )
 
     # What happened ------------------------------------------------------------------------
 

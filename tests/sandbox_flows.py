@@ -6,7 +6,9 @@ HTTP; these helpers read what each side recorded.
 
 from __future__ import annotations
 
+import struct
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -19,6 +21,32 @@ from inbox.line import line_platform
 from inbox.models import Job, JobState, LineApiCall, utcnow
 from inbox.sandbox.models import ChatMessage
 from tests.sandbox_fixture import LineSandbox
+
+
+def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    """A real (decodable) PNG: a soft diagonal gradient of one colour."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(
+        b"\0"
+        + b"".join(bytes(min(255, channel + (x + y) // 4) for channel in rgb) for x in range(width))
+        for y in range(height)
+    )
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+AVATAR = png(96, 96, (240, 150, 170))
+CAKE = png(320, 200, (250, 200, 120))
+
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 MP4 = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 12

@@ -7,23 +7,16 @@ from __future__ import annotations
 import re
 
 from inbox.models import Role
-from tests.test_workspace_browser import (  # noqa: F401  (fixtures used by name)
-    LIVE,
-    SCREENSHOTS,
-    agent_answers,
-    expect,
-    page,
-    pytestmark,
-    sign_in,
-    worker,
-)
+from tests.browser import LIVE, ONE_BACKEND, SCREENSHOTS, agent_answers, expect, sign_in
+
+pytestmark = ONE_BACKEND
 
 
 def test_supervisor_finds_a_thai_message_and_reads_its_transcript(
     line_sandbox,
     make,
-    worker,  # noqa: F811
-    page,  # noqa: F811
+    worker,
+    page,
 ) -> None:
     shop = line_sandbox.provision(name="ร้านขนม 東京")
     hana = line_sandbox.user("ฮานะ 花子", channel=shop)

@@ -172,6 +172,45 @@ def test_create_a_user_and_chat_with_the_channel(line_sandbox, shop, browser) ->
     assert refused.status_code == 400
 
 
+def test_the_phone_makes_the_states_real_accounts_are_in(line_sandbox, shop, browser) -> None:
+    """A friend from before the inbox (no follow webhook), a profile LINE will not give, and
+    media LINE already deleted: a newcomer can see each of them without a real account."""
+    created = browser.api(
+        "POST",
+        "/users",
+        data={"display_name": "Kenji", "follow": shop.channel_id, "before_inbox": "1"},
+    )
+    assert created.status_code == 201
+    user_id = created.json()["user"]["userId"]
+    assert created.json()["user"]["friendships"] == {shop.channel_id: "following"}
+    line_sandbox.wait_idle()
+    assert line_sandbox.events(shop) == []  # already a friend: LINE sends no follow event
+    profile_url = f"{line_sandbox.api_base_url}/v2/bot/profile/{user_id}"
+    assert requests.get(profile_url, headers=line_sandbox.headers(shop), timeout=5).ok
+
+    hidden = browser.api(
+        "POST", f"/users/{user_id}/profile", json={"channel": shop.channel_id, "hidden": True}
+    )
+    assert hidden.json() == {"profile_hidden": True}
+    refused = requests.get(profile_url, headers=line_sandbox.headers(shop), timeout=5)
+    assert refused.status_code == 404 and refused.json()["message"]
+    (state,) = [u for u in browser.api("GET", "/state").json()["users"] if u["userId"] == user_id]
+    assert state["profileHiddenFrom"] == [shop.channel_id]
+
+    chat = {"channel": shop.channel_id, "chat_type": "user", "chat_id": user_id, "sender": user_id}
+    photo = browser.api(
+        "POST", "/messages", data={**chat, "type": "image"}, files={"file": ("p.png", PNG)}
+    ).json()["message"]
+    content_url = f"{line_sandbox.data_base_url}/v2/bot/message/{photo['id']}/content"
+    assert requests.get(content_url, headers=line_sandbox.headers(shop), timeout=5).ok
+    assert browser.api("POST", f"/messages/{photo['id']}/expire", json={}).status_code == 200
+    gone = requests.get(content_url, headers=line_sandbox.headers(shop), timeout=5)
+    assert gone.status_code == 404
+    text = browser.api("POST", "/messages", json={**chat, "type": "text", "text": "hi"}).json()
+    not_media = browser.api("POST", f"/messages/{text['message']['id']}/expire", json={})
+    assert not_media.status_code == 400 and not_media.json()["message"]
+
+
 def test_json_calls_need_the_csrf_token(line_sandbox, shop, browser) -> None:
     answer = browser.http.post(
         f"{line_sandbox.base_url}/sandbox/phone/api/users", json={"display_name": "x"}, timeout=5

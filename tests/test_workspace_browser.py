@@ -1,134 +1,17 @@
 """The agent workspace end to end, in headless Chromium: a LINE user (the sandbox) writes, the
 page shows it live over Socket.IO, the agent answers with the composer, the phone receives the
 answer, and the agent takes the account out of a group through the confirmation dialog.
-
-Screenshots land in tests/screenshots/ (gitignored) for people to look at.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import struct
-import zlib
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-import requests
-import sqlalchemy as sa
+from inbox.models import Role
+from tests.browser import LIVE, ONE_BACKEND, SCREENSHOTS, expect, sign_in
+from tests.sandbox_flows import AVATAR, CAKE
 
-from inbox.extensions import db
-from inbox.jobs import start_worker
-from inbox.line import line_platform
-from inbox.models import Conversation, Role
-from tests.conftest import IN_CI
-from tests.factories import DEFAULT_PASSWORD
-
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
-
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).parent / "screenshots"
-LIVE = 20_000  # ms: webhooks, jobs and Socket.IO all sit between the phone and the page
-
-
-def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
-    """A real (decodable) PNG: a soft diagonal gradient of one colour."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    rows = b"".join(
-        b"\0"
-        + b"".join(bytes(min(255, channel + (x + y) // 4) for channel in rgb) for x in range(width))
-        for y in range(height)
-    )
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
-AVATAR = png(96, 96, (240, 150, 170))
-CAKE = png(320, 200, (250, 200, 120))
-
-# One browser run is enough: the database backend is covered by the rest of the suite.
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
-
-
-@pytest.fixture
-def worker(app) -> Iterator[None]:
-    """Media, profile and send jobs run while the browser watches."""
-    running = start_worker(app, threads=2)
-    yield
-    running.stop()
-    line_platform().close()
-
-
-@pytest.fixture
-def page() -> Iterator[sync_api.Page]:
-    if not CHROMIUM.exists():
-        message = f"no Chromium at {CHROMIUM} (.ci/run installs it)"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        context = browser.new_context(
-            viewport={"width": 1440, "height": 900}, locale="en-GB", timezone_id="Asia/Bangkok"
-        )
-        tab = context.new_page()
-        problems: list[str] = []
-        tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-        tab.on(
-            "console",
-            lambda message: (
-                problems.append(f"console: {message.text}") if message.type == "error" else None
-            ),
-        )
-        try:
-            yield tab
-        finally:
-            context.close()
-            browser.close()
-        assert not problems, problems
-
-
-def sign_in(page: sync_api.Page, base_url: str, email: str) -> None:
-    page.goto(base_url + "/")
-    expect(page).to_have_url(re.compile(r"/login\?next="))
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(base_url + "/")
-
-
-def agent_answers(line_sandbox, make, text: str) -> None:
-    """An agent, Somchai, answers the only conversation through the API (as the composer does)."""
-    conversation = db.session.scalar(sa.select(Conversation))
-    agent = make.user(Role.AGENT, display_name="Somchai")
-    answer = requests.post(
-        f"{line_sandbox.base_url}/api/conversations/{conversation.id}/messages",
-        json={"text": text},
-        headers={"Authorization": f"Bearer {make.token(agent)}"},
-        timeout=10,
-    )
-    assert answer.status_code == 202, answer.text
+pytestmark = ONE_BACKEND
 
 
 def test_agent_answers_live_and_leaves_a_group(line_sandbox, make, worker, page) -> None:

@@ -16,9 +16,16 @@ from inbox.models.user import User
 
 
 class FollowState(StrEnum):
-    UNKNOWN = "unknown"  # seen only in a group or room, never followed or blocked us
-    FOLLOWING = "following"
+    """What we know of a user's friendship with the account.
+
+    Events say it best (follow, unfollow); where none was seen (every friend from before the
+    inbox was connected), Get Profile tells: LINE answers it only for friends.
+    """
+
+    UNKNOWN = "unknown"  # no event seen, and LINE not asked (or only through a group or room)
+    FOLLOWING = "following"  # followed_at is None: a friend from before this inbox
     BLOCKED = "blocked"  # an unfollow event: the user blocked the account
+    NOT_FRIEND = "not_friend"  # Get Profile answered 404: not a friend, or blocked us
 
 
 class Contact(CreatedAtMixin, db.Model):

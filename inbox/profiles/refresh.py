@@ -16,6 +16,7 @@ from inbox.models import (
     Contact,
     Conversation,
     ConversationMember,
+    FollowState,
     SourceType,
     utcnow,
 )
@@ -73,6 +74,9 @@ def refresh_profile(payload: dict) -> None:
     except LineNotFound as error:
         # Not a friend, blocked us, or left the chat: recorded, tried again only when stale.
         contact.profile_error, contact.profile_fetched_at = str(error), utcnow()
+        if not chat:
+            learn_follow_state(contact, is_friend=False)
+        announce_contact(contact)
         db.session.commit()
         return
     except LineError as error:
@@ -88,12 +92,33 @@ def refresh_profile(payload: dict) -> None:
     if not chat:  # only Get Profile returns these
         contact.status_message = profile.get("statusMessage")
         contact.language = profile.get("language")
+        learn_follow_state(contact, is_friend=True)
     contact.profile_fetched_at, contact.profile_error = utcnow(), None
+    announce_contact(contact)  # the inbox list shows the new name and picture
+    db.session.commit()
+
+
+def learn_follow_state(contact: Contact, *, is_friend: bool) -> None:
+    """What Get Profile's answer says of the friendship (LINE answers it for friends only).
+
+    A block seen as an event stays: it is dated and LINE's 404 would only repeat it. Otherwise
+    LINE's answer is the newest word: a friend without a follow event became one before this
+    inbox was connected (`followed_at` stays empty), and a 404 means not, or no longer, a friend.
+    """
+    if contact.follow_state is FollowState.BLOCKED:
+        return
+    if is_friend:
+        if contact.follow_state is not FollowState.FOLLOWING:
+            contact.follow_state = FollowState.FOLLOWING
+    else:
+        contact.follow_state = FollowState.NOT_FRIEND
+
+
+def announce_contact(contact: Contact) -> None:
     for conversation in db.session.scalars(
         sa.select(Conversation).where(Conversation.contact_id == contact.id)
     ):
-        announce(conversation)  # the inbox list shows the new name and picture
-    db.session.commit()
+        announce(conversation)
 
 
 def _sync_member_ids(conversation: Conversation, member_ids: list[str]) -> None:

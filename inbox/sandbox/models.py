@@ -115,6 +115,18 @@ class Friendship(Base):
     changed_at: Mapped[datetime] = mapped_column(UTC_DateTime)
 
 
+class HiddenProfile(Base):
+    """A user whose profile the platform will not give this channel: Get Profile and the
+    member-profile calls answer 404, as LINE does for users who are not (or no longer) friends
+    and for members it will not show (a table of its own, so older sandbox files gain it)."""
+
+    __tablename__ = "hidden_profiles"
+
+    channel_pk: Mapped[int] = mapped_column(sa.ForeignKey("channels.id"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.ForeignKey("users.user_id"), primary_key=True)
+    hidden_at: Mapped[datetime] = mapped_column(UTC_DateTime)
+
+
 class Chat(Base):
     """A group chat (named, with a picture) or a multi-person room (no name)."""
 

@@ -74,6 +74,9 @@ function render() {
   const state = me?.friendships[view.channel];
   $("friendship").hidden = !me;
   $("friendship").textContent = state === "following" ? T.block : T.addFriend;
+  const hidden = me?.profileHiddenFrom.includes(view.channel);
+  $("profile-hidden").hidden = !me;
+  $("profile-hidden").textContent = hidden ? T.showProfile : T.hideProfile;
   $("chat-members").replaceChildren(
     ...view.state.users.map((u) =>
       el("p", { class: "check" },
@@ -165,6 +168,13 @@ function showMessage(message) {
   if (mine && !message.unsent) {
     item.append(el("button", { type: "button", class: "icon", title: T.unsend, ariaLabel: T.unsend, textContent: "↩", onclick: () => call(`/messages/${encodeURIComponent(message.id)}/unsend`, { method: "POST", json: { sender: view.user } }) }));
   }
+  if (message.contentUrl && message.direction === "incoming") {
+    // LINE deletes what users sent after a while; the inbox must already have its copy.
+    const gone = message.expiresAt && message.expiresAt <= Date.now();
+    bubble.append(gone
+      ? el("span", { class: "meta", textContent: T.expired })
+      : el("button", { type: "button", class: "link", textContent: T.expire, onclick: () => call(`/messages/${encodeURIComponent(message.id)}/expire`, { method: "POST", json: {} }) }));
+  }
   if (existing) existing.replaceWith(item);
   else $("messages").append(item);
   view.last = Math.max(view.last, message.seq || 0);
@@ -202,10 +212,15 @@ function wire() {
     await call(`/users/${encodeURIComponent(view.user)}/friendship`, { method: "POST", json: { channel: view.channel, follow: !following } });
     await loadState();
   };
+  $("profile-hidden").onclick = async () => {
+    const hidden = users().get(view.user)?.profileHiddenFrom.includes(view.channel);
+    await call(`/users/${encodeURIComponent(view.user)}/profile`, { method: "POST", json: { channel: view.channel, hidden: !hidden } });
+    await loadState();
+  };
   $("user-form").onsubmit = async (e) => {
     e.preventDefault();
     const form = new FormData(e.target);
-    if ($("user-follow").checked) form.set("follow", view.channel);
+    if ($("user-follow").checked || $("user-before-inbox").checked) form.set("follow", view.channel);
     const { user } = await call("/users", { method: "POST", form });
     view.user = user.userId;
     view.chat = ["user", user.userId];

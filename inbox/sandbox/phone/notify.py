@@ -27,6 +27,7 @@ def serialize(message: ChatMessage, channel_id: str) -> dict[str, Any]:
         "at": int(message.created_at.timestamp() * 1000),
         "read": message.read_at is not None,
         "unsent": message.unsent_at is not None,
+        "expiresAt": int(message.expires_at.timestamp() * 1000) if message.expires_at else None,
         "contentUrl": f"{CONTENT_PATH}/{message.message_id}" if has_content else None,
         "previewUrl": f"{CONTENT_PATH}/{message.message_id}?preview=1"
         if message.preview_file

@@ -97,7 +97,8 @@ def state() -> ResponseReturnValue:
 @bp.post("/phone/api/users")
 @signed_in
 def create_user() -> ResponseReturnValue:
-    """Create a simulated user; with `follow` (a channel ID) they add that account at once."""
+    """Create a simulated user; with `follow` (a channel ID) they add that account at once, and
+    with `before_inbox` too they were its friend already (no follow event is sent)."""
     fields, sandbox = _fields(), get_sandbox()
     user = simulate.create_user(
         sandbox,
@@ -108,9 +109,17 @@ def create_user() -> ResponseReturnValue:
     )
     friendships = {}
     if fields.get("follow"):
-        simulate.follow(sandbox, _channel(fields["follow"]).id, user.user_id)
+        channel_pk = _channel(fields["follow"]).id
+        if _flag(fields, "before_inbox"):
+            simulate.befriend_before_inbox(sandbox, channel_pk, user.user_id)
+        else:
+            simulate.follow(sandbox, channel_pk, user.user_id)
         friendships[fields["follow"]] = "following"
     return jsonify({"user": views.user_view(user, friendships)}), 201
+
+
+def _flag(fields: dict[str, Any], name: str) -> bool:
+    return fields.get(name) in (True, "true", "1", "on")
 
 
 @bp.post("/phone/api/users/<user_id>/friendship")
@@ -119,10 +128,21 @@ def friendship(user_id: str) -> ResponseReturnValue:
     """Add the account as a friend (`follow: true`) or block it (`follow: false`)."""
     fields, sandbox = _fields(), get_sandbox()
     channel = _channel(fields.get("channel"))
-    follow = fields.get("follow") in (True, "true", "1", "on")
+    follow = _flag(fields, "follow")
     action = simulate.follow if follow else simulate.unfollow
     action(sandbox, channel.id, user_id)
     return jsonify({"state": "following" if follow else "blocked"})
+
+
+@bp.post("/phone/api/users/<user_id>/profile")
+@signed_in
+def profile_visibility(user_id: str) -> ResponseReturnValue:
+    """`hidden: true`: LINE answers 404 to the account's Get Profile (and member profile) calls
+    for this user; `hidden: false`: it answers normally again."""
+    fields = _fields()
+    hidden = _flag(fields, "hidden")
+    simulate.set_profile_hidden(get_sandbox(), _channel(fields.get("channel")).id, user_id, hidden)
+    return jsonify({"profile_hidden": hidden})
 
 
 @bp.get("/phone/api/messages")
@@ -179,6 +199,14 @@ def unsend(message_id: str) -> ResponseReturnValue:
     """Take back a message the sender wrote."""
     simulate.unsend(get_sandbox(), message_id, _fields().get("sender", ""))
     return jsonify({"unsent": message_id})
+
+
+@bp.post("/phone/api/messages/<message_id>/expire")
+@signed_in
+def expire(message_id: str) -> ResponseReturnValue:
+    """End a media message's retention at LINE now (the content API answers 404 from here on)."""
+    simulate.expire_content(get_sandbox(), message_id)
+    return jsonify({"expired": message_id})
 
 
 @bp.post("/phone/api/postback")

@@ -14,6 +14,7 @@ from inbox.sandbox.models import (
     ChatMember,
     ChatMessage,
     Friendship,
+    HiddenProfile,
     PlatformChannel,
     SimUser,
 )
@@ -26,7 +27,10 @@ def _picture(kind: str, key: str) -> str:
     return url_for("sandbox_pictures.picture", kind=kind, key=key)
 
 
-def user_view(user: SimUser, friendships: dict[str, str]) -> dict[str, Any]:
+def user_view(
+    user: SimUser, friendships: dict[str, str], hidden_from: list[str] | None = None
+) -> dict[str, Any]:
+    """`hidden_from`: the channels whose Get Profile calls answer 404 for this user."""
     return {
         "userId": user.user_id,
         "displayName": user.display_name,
@@ -34,6 +38,7 @@ def user_view(user: SimUser, friendships: dict[str, str]) -> dict[str, Any]:
         "language": user.language,
         "pictureUrl": _picture("user", user.user_id),
         "friendships": friendships,
+        "profileHiddenFrom": hidden_from or [],
     }
 
 
@@ -45,6 +50,9 @@ def state(sandbox: Sandbox) -> dict[str, Any]:
         friendships: dict[str, dict[str, str]] = {}
         for row in session.scalars(sa.select(Friendship)):
             friendships.setdefault(row.user_id, {})[by_pk[row.channel_pk]] = row.state
+        hidden: dict[str, list[str]] = {}
+        for row in session.scalars(sa.select(HiddenProfile)):
+            hidden.setdefault(row.user_id, []).append(by_pk[row.channel_pk])
         users = session.scalars(sa.select(SimUser).order_by(SimUser.created_at)).all()
         return {
             "channels": [
@@ -56,7 +64,10 @@ def state(sandbox: Sandbox) -> dict[str, Any]:
                 }
                 for channel in channels
             ],
-            "users": [user_view(user, friendships.get(user.user_id, {})) for user in users],
+            "users": [
+                user_view(user, friendships.get(user.user_id, {}), hidden.get(user.user_id))
+                for user in users
+            ],
             "chats": [chat_view(session, chat, by_pk) for chat in _chats(session)],
             "stickers": [
                 {"packageId": s.package_id, "stickerId": s.sticker_id, "emoji": s.emoji}

@@ -10,7 +10,14 @@ from flask import request
 from flask.typing import ResponseReturnValue
 
 from inbox.sandbox import simulate
-from inbox.sandbox.models import BotMembership, Chat, ChatMember, Friendship, SimUser
+from inbox.sandbox.models import (
+    BotMembership,
+    Chat,
+    ChatMember,
+    Friendship,
+    HiddenProfile,
+    SimUser,
+)
 from inbox.sandbox.pictures import picture_url
 from inbox.sandbox.platform.blueprints import api
 from inbox.sandbox.platform.common import LineError, channel, line_json
@@ -42,6 +49,8 @@ def profile(user_id: str) -> ResponseReturnValue:
         user = session.get(SimUser, user_id)
         if user is None or friendship is None or friendship.state != "following":
             raise LineError(404)
+        if session.get(HiddenProfile, (bot.id, user_id)) is not None:
+            raise LineError(404)
         return line_json(_profile(user, full=True))
 
 
@@ -59,6 +68,8 @@ def member_profile(kind: str, chat_id: str, user_id: str) -> ResponseReturnValue
         _chat_of_bot(session, kind, chat_id, bot.id)
         user = session.get(SimUser, user_id)
         if user is None or session.get(ChatMember, (chat_id, user_id)) is None:
+            raise LineError(404)
+        if session.get(HiddenProfile, (bot.id, user_id)) is not None:
             raise LineError(404)
         return line_json(_profile(user, full=False))
 

@@ -12,32 +12,44 @@ from inbox.sandbox.simulate.chats import (
 )
 from inbox.sandbox.simulate.core import SimulationError, Upload
 from inbox.sandbox.simulate.messages import (
+    expire_content,
     postback,
     send,
+    send_event,
     send_location,
     send_media,
     send_sticker,
     send_text,
     unsend,
 )
-from inbox.sandbox.simulate.people import create_user, follow, unfollow
+from inbox.sandbox.simulate.people import (
+    befriend_before_inbox,
+    create_user,
+    follow,
+    set_profile_hidden,
+    unfollow,
+)
 
 __all__ = [
     "SimulationError",
     "Upload",
     "add_member",
+    "befriend_before_inbox",
     "create_chat",
     "create_user",
+    "expire_content",
     "follow",
     "invite_bot",
     "postback",
     "remove_bot",
     "remove_member",
     "send",
+    "send_event",
     "send_location",
     "send_media",
     "send_sticker",
     "send_text",
+    "set_profile_hidden",
     "unfollow",
     "unsend",
 ]

@@ -203,6 +203,38 @@ def unsend(sandbox: Sandbox, message_id: str, user_id: str) -> None:
     _after_commit(sandbox, emits)
 
 
+def expire_content(sandbox: Sandbox, message_id: str) -> None:
+    """End a media message's retention now: the content API answers 404 for it from here on,
+    as LINE's does once it deleted the file."""
+    with sandbox.session() as session:
+        message = session.scalar(sa.select(ChatMessage).where(ChatMessage.message_id == message_id))
+        if message is None or message.type not in MEDIA_KINDS or message.direction != "incoming":
+            raise SimulationError(_l("Only media a user sent is kept by the content API."))
+        message.expires_at = sandbox.now()
+        channel = _channel(session, message.channel_pk)
+        emits = [("chat_message", serialize(message, channel.channel_id))]
+    _after_commit(sandbox, emits)
+
+
+def send_event(
+    sandbox: Sandbox,
+    channel_pk: int,
+    chat: tuple[str, str],
+    user_id: str,
+    event_type: str,
+    **fields: Any,
+) -> dict[str, Any] | None:
+    """An event of any type, as LINE may add new ones at any time: the inbox must keep what it
+    does not understand."""
+    with sandbox.session() as session:
+        _check_sender(session, *chat, user_id)
+        if not _can_receive(session, channel_pk, *chat):
+            return None
+        return _queue(
+            session, sandbox, channel_pk, event_type, events.source(*chat, user_id), **fields
+        )
+
+
 def postback(
     sandbox: Sandbox,
     channel_pk: int,

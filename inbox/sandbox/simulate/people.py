@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from inbox.sandbox import events, ids, media
 from inbox.sandbox.models import (
     Friendship,
+    HiddenProfile,
     SimUser,
 )
 from inbox.sandbox.simulate.core import (
@@ -84,3 +85,32 @@ def unfollow(sandbox: Sandbox, channel_pk: int, user_id: str) -> dict[str, Any] 
         event = _queue(session, sandbox, channel_pk, "unfollow", events.source("user", user_id))
     _after_commit(sandbox, [("friendship", {"user": user_id, "state": "blocked"})])
     return event
+
+
+def befriend_before_inbox(sandbox: Sandbox, channel_pk: int, user_id: str) -> None:
+    """A friend from before the inbox was connected: following, and no follow event ever sent.
+
+    Every real account has these: their follow event went nowhere, or to another system."""
+    with sandbox.session() as session:
+        _channel(session, channel_pk), _user(session, user_id)
+        friendship = session.get(Friendship, (channel_pk, user_id))
+        if friendship is None:
+            friendship = Friendship(channel_pk=channel_pk, user_id=user_id)
+            session.add(friendship)
+        friendship.state, friendship.changed_at = "following", sandbox.now()
+    _after_commit(sandbox, [("friendship", {"user": user_id, "state": "following"})])
+
+
+def set_profile_hidden(sandbox: Sandbox, channel_pk: int, user_id: str, hidden: bool) -> None:
+    """Make Get Profile (and the group and room member profiles) answer 404 for this user, or
+    answer normally again."""
+    with sandbox.session() as session:
+        _channel(session, channel_pk), _user(session, user_id)
+        row = session.get(HiddenProfile, (channel_pk, user_id))
+        if hidden and row is None:
+            session.add(
+                HiddenProfile(channel_pk=channel_pk, user_id=user_id, hidden_at=sandbox.now())
+            )
+        elif not hidden and row is not None:
+            session.delete(row)
+    _after_commit(sandbox, [("friendship", {"user": user_id, "profile_hidden": hidden})])

@@ -1,6 +1,6 @@
 // Answering: the reply composer (LINE's 5,000-unit limit, Enter sends, reply-or-push hint)
 // and the private note form (stays in the inbox, never sent to LINE).
-import { $, api, formatNumber, t } from "./core.js";
+import { $, api, formatNumber, guarded, t } from "./core.js";
 
 const HINT_EVERY = 5000; // ms between composer-state refreshes while a conversation is open
 const TYPING_EVERY = 3000; // ms: at most one typing signal this often
@@ -102,6 +102,10 @@ export class Composer {
   }
 
   showHint() {
+    guarded("composer hint", () => this.drawHint(), () => { this.hint.textContent = t("couldNotDisplay"); });
+  }
+
+  drawHint() {
     const reason = this.blockedReason();
     const disabled = Boolean(reason) || !this.conversationId;
     this.text.disabled = disabled;

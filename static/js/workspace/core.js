@@ -50,6 +50,35 @@ export function el(tag, props = {}, ...children) {
 
 export const $ = (id) => document.getElementById(id);
 
+/**
+ * One part of the page (a message, the profile, a list row, the composer's hint), drawn on its
+ * own: if drawing it throws, the error is logged and a small "could not display this" takes
+ * its place, so one odd row from LINE can never blank the rest of the workspace.
+ */
+export function safely(part, draw, tag = "div") {
+  try {
+    return draw();
+  } catch (error) {
+    console.error(`workspace: could not display ${part}`, error);
+    return el(tag, { class: "render-failed", role: "note", dataset: { part }, textContent: t("couldNotDisplay") });
+  }
+}
+
+/** Run a step of the page's wiring (showing a header, naming people) without letting its
+ * failure, at once or later, stop the steps after it. */
+export function guarded(part, step, onFailure = () => {}) {
+  const failed = (error) => {
+    console.error(`workspace: could not display ${part}`, error);
+    onFailure();
+  };
+  try {
+    const result = step();
+    if (result instanceof Promise) result.catch(failed);
+  } catch (error) {
+    failed(error);
+  }
+}
+
 // Formatting ---------------------------------------------------------------------------------
 
 const numberFormat = new Intl.NumberFormat(locale);
@@ -66,8 +95,8 @@ export const sameDay = (a, b) => dayKey.format(a) === dayKey.format(b);
 
 /** A `<time>` in the viewer's zone: "14:05" today, "3 Mar" this year, else the date. */
 export function timeElement(iso, style = "short") {
-  if (!iso) return el("time");
   const when = new Date(iso);
+  if (!iso || Number.isNaN(when.getTime())) return el("time");
   const now = new Date();
   let label;
   if (style === "clock") label = timeOnly.format(when);

@@ -1,5 +1,5 @@
 // The conversation list: filter tabs, search, channel choice, infinite scroll, live rows.
-import { $, api, avatar, debounce, el, t, timeElement } from "./core.js";
+import { $, api, avatar, debounce, el, safely, t, timeElement } from "./core.js";
 import { previewText } from "./messages.js";
 
 const newestFirst = (a, b) => (b.last_activity_at || "").localeCompare(a.last_activity_at || "") || b.id - a.id;
@@ -187,7 +187,7 @@ export class ConversationList {
     const nodes = ordered.map((conversation) => {
       let row = this.rows.get(conversation.id);
       if (!row || changedId === null || conversation.id === changedId) {
-        row = this.row(conversation);
+        row = safely("conversation", () => this.row(conversation), "li");
         this.rows.set(conversation.id, row);
       }
       return row;

@@ -1,7 +1,7 @@
 // The agent workspace: wires the list, thread, header actions, profile and composer together,
 // keeps the address bar in step, and applies Socket.IO's live events.
 import { io } from "../../vendor/socket.io/socket.io.esm.min.js";
-import { $, api, attempt, showProblem, t } from "./core.js";
+import { $, api, attempt, guarded, showProblem, t } from "./core.js";
 import { ConversationActions } from "./actions.js";
 import { Composer } from "./composer.js";
 import { ConversationList } from "./list.js";
@@ -45,15 +45,13 @@ async function openConversation(id, { push = false, detail = null } = {}) {
   list.setActive(id);
   composer.open(id);
   const known = list.get(id);
-  if (known) actions.show(known);
+  if (known) guarded("header", () => actions.show(known));
   active = { id };
   if (push) history.pushState({ id }, "", address(id));
   const loaded = detail || (await attempt(() => api(`/api/conversations/${id}`)));
   if (!loaded || active.id !== id) return;
   active = loaded;
-  actions.show(loaded);
-  profile.show(loaded);
-  thread.setPeople(loaded);
+  showDetail(loaded);
   if (socket.connected) socket.emit("open_conversation", { conversation_id: id });
   await attempt(() => thread.open(id));
 }
@@ -76,7 +74,7 @@ function conversationChanged(conversation) {
   if (active?.id !== conversation.id) return;
   const hadMembership = active.bot_is_member;
   active = { ...active, ...conversation, contact: conversation.contact ?? active.contact, group: conversation.group ?? active.group };
-  actions.show(active);
+  guarded("header", () => actions.show(active));
   profile.show(active);
   if (hadMembership !== active.bot_is_member) {
     composer.refresh();
@@ -125,9 +123,15 @@ async function refreshDetail(id) {
   const detail = await attempt(() => api(`/api/conversations/${id}`));
   if (!detail || active?.id !== id) return;
   active = detail;
-  profile.show(detail);
-  thread.setPeople(detail);
+  showDetail(detail);
   thread.refresh();
+}
+
+/** The parts beside the thread; each draws on its own, so one failing cannot blank another. */
+function showDetail(detail) {
+  guarded("header", () => actions.show(detail));
+  profile.show(detail);
+  guarded("names", () => thread.setPeople(detail));
 }
 
 function connectionState(text) {

@@ -1,6 +1,6 @@
 // The right-hand panel: who the agent is talking to (a person, or a group's or room's members),
 // and leaving a group or room after a confirmation.
-import { $, api, avatar, el, languageName, t, timeElement } from "./core.js";
+import { $, api, avatar, el, languageName, safely, t, timeElement } from "./core.js";
 import { conversationName } from "./list.js";
 
 function field(label, ...value) {
@@ -9,14 +9,23 @@ function field(label, ...value) {
   return [el("dt", { textContent: label }), el("dd", {}, ...shown)];
 }
 
+/** The friendship in words: what an event told us, or what LINE's Get Profile answer did. */
 function followState(contact) {
-  const states = {
-    following: [t("friend"), contact.followed_at ? [" · ", t("since"), " ", timeElement(contact.followed_at)] : []],
-    blocked: [t("blockedAccount"), contact.blocked_at ? [" · ", timeElement(contact.blocked_at)] : []],
-    unknown: [t("notFriend")],
-  };
-  const [label, when] = states[contact.follow_state] || [contact.follow_state, []];
-  return el("span", { class: `follow follow-${contact.follow_state}` }, label, ...when.flat());
+  const state = contact.follow_state || "unknown";
+  let words;
+  if (state === "following") {
+    // No follow event: the user became a friend before this inbox was connected.
+    words = contact.followed_at ? [t("friend"), " · ", t("since"), " ", timeElement(contact.followed_at)] : [t("friendBeforeInbox")];
+  } else if (state === "blocked") {
+    words = [t("blockedAccount"), contact.blocked_at ? [" · ", timeElement(contact.blocked_at)] : ""];
+  } else if (state === "not_friend") {
+    words = [t("notFriendOrBlocked")];
+  } else if (state === "unknown") {
+    words = [t("friendshipUnknown")];
+  } else {
+    words = [state];
+  }
+  return el("span", { class: `follow follow-${state}` }, ...words);
 }
 
 function personCard(contact) {
@@ -46,11 +55,14 @@ function memberItem(member) {
   );
 }
 
+const member = (item) => safely("member", () => memberItem(item), "li");
+
 function groupCard(detail) {
   const group = detail.group;
   const name = group.name || conversationName(detail);
-  const present = group.members.filter((member) => member.is_member);
-  const left = group.members.filter((member) => !member.is_member);
+  const members = group.members || [];
+  const present = members.filter((member) => member.is_member);
+  const left = members.filter((member) => !member.is_member);
   const count = group.member_count ?? present.length;
   return el("section", { class: "person", "aria-labelledby": "profile-name" },
     avatar(group.picture_url, name, "large"),
@@ -61,8 +73,8 @@ function groupCard(detail) {
       field(t("lineGroupId"), el("code", { textContent: group.id })),
       field(t("profileProblem"), group.profile_error || "")),
     el("h3", { textContent: t("knownMembers") }),
-    present.length ? el("ul", { class: "members" }, present.map(memberItem)) : el("p", { class: "hint", textContent: t("noMembersYet") }),
-    left.length ? el("details", { class: "left-members" }, el("summary", { textContent: t("formerMembers", { count: left.length }) }), el("ul", { class: "members" }, left.map(memberItem))) : null,
+    present.length ? el("ul", { class: "members" }, present.map(member)) : el("p", { class: "hint", textContent: t("noMembersYet") }),
+    left.length ? el("details", { class: "left-members" }, el("summary", { textContent: t("formerMembers", { count: left.length }) }), el("ul", { class: "members" }, left.map(member))) : null,
   );
 }
 
@@ -87,13 +99,24 @@ export class ProfilePanel {
 
   show(detail) {
     this.detail = detail;
-    const card = detail.group ? groupCard(detail) : detail.contact ? personCard(detail.contact) : el("p", { class: "hint", textContent: t("profileUnknown") });
-    const leave = detail.group && this.canAct
-      ? detail.bot_is_member
-        ? el("button", { type: "button", class: "danger", id: "leave-button", textContent: detail.group.type === "group" ? t("leaveGroup") : t("leaveRoom"), onclick: () => this.confirmLeave() })
-        : el("p", { class: "hint", textContent: t("accountNotMember") })
-      : null;
-    this.root.replaceChildren(card, el("p", { class: "channel-line" }, t("channel"), ": ", el("span", { textContent: detail.channel.name })), leave || "");
+    this.root.replaceChildren(
+      safely("profile", () => this.card(detail)),
+      safely("channel", () => el("p", { class: "channel-line" }, t("channel"), ": ", el("span", { textContent: detail.channel.name }))),
+      safely("leave", () => this.leaveControl(detail) || ""),
+    );
+  }
+
+  card(detail) {
+    if (detail.group) return groupCard(detail);
+    if (detail.contact) return personCard(detail.contact);
+    return el("p", { class: "hint", textContent: t("profileUnknown") });
+  }
+
+  leaveControl(detail) {
+    if (!detail.group || !this.canAct) return null;
+    if (!detail.bot_is_member) return el("p", { class: "hint", textContent: t("accountNotMember") });
+    const label = detail.group.type === "group" ? t("leaveGroup") : t("leaveRoom");
+    return el("button", { type: "button", class: "danger", id: "leave-button", textContent: label, onclick: () => this.confirmLeave() });
   }
 
   confirmLeave() {

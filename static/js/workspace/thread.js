@@ -1,6 +1,6 @@
 // The open conversation's messages: newest page first, older pages on scrolling up, live
 // messages appended or updated in place, and a catch-up after the connection comes back.
-import { $, api, dayLabel, el, sameDay, t } from "./core.js";
+import { $, api, dayLabel, el, safely, sameDay, t } from "./core.js";
 import { renderMessage } from "./messages.js";
 
 const PAGE = 50;
@@ -179,7 +179,7 @@ export class Thread {
     for (const message of messages) {
       const known = this.messages.findIndex((item) => item.id === message.id);
       if (known >= 0 && this.messages[known].version > message.version) continue; // a late, older copy
-      const node = renderMessage(message, { me: this.me, names: this.names, onRetry: this.onRetry });
+      const node = this.draw(message);
       if (known >= 0) {
         this.messages[known] = message;
         this.nodes.get(message.id).replaceWith(node);
@@ -214,18 +214,26 @@ export class Thread {
   }
 
   needsSeparator(previous, message) {
-    if (!message.sent_at) return false;
-    return !previous?.sent_at || !sameDay(new Date(previous.sent_at), new Date(message.sent_at));
+    const at = new Date(message.sent_at);
+    if (!message.sent_at || Number.isNaN(at.getTime())) return false;
+    const before = new Date(previous?.sent_at);
+    return !previous?.sent_at || Number.isNaN(before.getTime()) || !sameDay(before, at);
   }
 
   separator(message) {
-    return el("li", { class: "day-separator", role: "separator" }, el("span", { textContent: dayLabel(new Date(message.sent_at)) }));
+    return safely("day", () => el("li", { class: "day-separator", role: "separator" }, el("span", { textContent: dayLabel(new Date(message.sent_at)) })), "li");
+  }
+
+  draw(message) {
+    const node = safely("message", () => renderMessage(message, { me: this.me, names: this.names, onRetry: this.onRetry }), "li");
+    node.dataset.id = message.id;
+    return node;
   }
 
   /** Names changed (profiles arrived): draw the messages again. */
   refresh() {
     for (const message of this.messages) {
-      const node = renderMessage(message, { me: this.me, names: this.names, onRetry: this.onRetry });
+      const node = this.draw(message);
       this.nodes.get(message.id).replaceWith(node);
       this.nodes.set(message.id, node);
     }
