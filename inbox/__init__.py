@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from inbox.home import bp as home_bp
     from inbox.media.routes import bp as media_bp
     from inbox.models.types import render_migration_item
+    from inbox.realtime import events as socket_events
     from inbox.reports import bp as reports_bp
     from inbox.webhooks.routes import bp as webhooks_bp
 
@@ -82,6 +83,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     line.init_app(app)
     jobs.init_app(app)
     realtime.init_app(app)
+    socket_events.init_app(app)
     search_index.init_app(app)
     cli.init_app(app)
     navigation.init_app(app)

@@ -7,7 +7,7 @@ import logging
 from flask import Flask
 from flask_migrate import upgrade
 
-from inbox.admin.tokens import ensure_renewals
+from inbox.channels.tokens import ensure_renewals
 from inbox.ingest import process_pending_events
 from inbox.jobs import start_worker
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from inbox.admin.tokens import JOB_KIND, ensure_renewals
+from inbox.channels import line_client
+from inbox.channels.tokens import JOB_KIND, ensure_renewals
 from inbox.crypto import EXTENSION_KEY, SecretBox, derive_key
 from inbox.extensions import db
 from inbox.jobs import run_due_jobs
-from inbox.line import line_client
 from inbox.line.errors import LineBadRequest, LineUnauthorized
 from inbox.models import AuditEntry, Channel, Job, JobState, Message, Role, TokenMode, utcnow
 from tests.conftest import TEST_SECRET_KEY

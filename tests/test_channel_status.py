@@ -13,9 +13,9 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from inbox.admin.health import channel_health, channels_in_trouble
+from inbox.channels import line_client
+from inbox.channels.health import channel_health, channels_in_trouble
 from inbox.extensions import db
-from inbox.line import line_client
 from inbox.line.errors import LineServerError, LineUnauthorized
 from inbox.line.ratelimit import LocalRateLimiter
 from inbox.models import AuditEntry, EventState, Role, WebhookEvent, utcnow

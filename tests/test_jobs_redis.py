@@ -13,8 +13,7 @@ from inbox import create_app
 from inbox.extensions import db
 from inbox.jobs import RetryLater, enqueue, handles
 from inbox.jobs.queue import HANDLERS
-from inbox.jobs.redis_queue import bind_worker_app, run_worker, sweep
-from inbox.jobs.worker import dispatcher_for
+from inbox.jobs.redis_queue import bind_worker_app, dispatcher_for, run_worker, sweep
 from inbox.line import line_platform
 from inbox.models import Job, JobState, utcnow
 from tests.test_rate_limit_redis import redis_url  # noqa: F401 - the fixture

@@ -10,8 +10,9 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from inbox.channels import line_client
 from inbox.extensions import db
-from inbox.line import line_client, line_platform
+from inbox.line import line_platform
 from inbox.line.client import LineClient
 from inbox.line.errors import (
     LineBadRequest,

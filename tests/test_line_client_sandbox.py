@@ -11,8 +11,9 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from inbox.channels.client import line_client, record_in_database
 from inbox.extensions import db, socketio
-from inbox.line import line_client, line_platform, record_in_database
+from inbox.line import line_platform
 from inbox.line.client import LineClient
 from inbox.line.errors import (
     LineBadRequest,
@@ -291,7 +292,10 @@ def test_channel_access_tokens(line_sandbox, shop, line) -> None:
     assert short_lived["expires_in"] == 30 * 24 * 3600
     for token in (stateless["access_token"], short_lived["access_token"]):
         bot = line_platform().client(
-            rate_key=f"token-{uuid.uuid4()}", per_minute=1000, access_token=token
+            rate_key=f"token-{uuid.uuid4()}",
+            per_minute=1000,
+            access_token=token,
+            recorder=record_in_database,
         )
         assert bot.bot_info()["userId"] == shop.bot_user_id  # the new tokens work
     with pytest.raises(LineBadRequest) as dead:
@@ -307,6 +311,7 @@ def test_wrong_access_token_is_unauthorized(line_sandbox, shop, line) -> None:
         rate_key=shop.channel_id,
         per_minute=1000,
         access_token="not-the-token",
+        recorder=record_in_database,
         channel_id=line_sandbox.inbox_channel(shop).id,
     )
     with pytest.raises(LineUnauthorized) as refused:

@@ -4,12 +4,11 @@ that speak the language a person chose or their browser asks for."""
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from inbox.models import Role
@@ -47,13 +46,45 @@ def test_every_string_is_translated_with_its_placeholders(language: str) -> None
     assert missing == [] and broken == []
 
 
+def meanings(messages) -> dict:
+    """What gettext answers for each message: (context, id) -> translation(s), header aside."""
+    return {
+        (message.context, plain(message.id)): plain(message.string)
+        for message in messages
+        if message.id
+    }
+
+
+def plain(text: str | list | tuple) -> str | tuple:
+    # The .mo reader gives plural forms as lists, the .po reader as tuples.
+    return text if isinstance(text, str) else tuple(text)
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_compiled_catalog_matches_its_source(language: str) -> None:
-    compiled = io.BytesIO()
-    write_mo(compiled, catalog(language))
-    committed = (TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo").read_bytes()
-    assert committed == compiled.getvalue(), (
-        f"run: pybabel compile -d inbox/translations -l {language}"
+    # Compared by meaning, not bytes: each Babel release may lay out the same catalog
+    # differently. An untranslated or fuzzy source message is a failure here too, whether or
+    # not the .mo has an older translation of it.
+    source = catalog(language)
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo", "rb") as compiled_file:
+        compiled = read_mo(compiled_file)
+    translated = {
+        key: string
+        for key, string in meanings(message for message in source if not message.fuzzy).items()
+        if all(string if isinstance(string, tuple) else (string,))
+    }
+    expected = {key: translated.get(key, "(untranslated or fuzzy)") for key in meanings(source)}
+    found = meanings(compiled)
+    stale = sorted(
+        (key[1], found.get(key, "(not compiled)"), wanted)
+        for key, wanted in expected.items()
+        if found.get(key) != wanted
+    )
+    gone = sorted(key[1] for key in found.keys() - expected.keys())
+    assert (stale, gone, compiled.plural_forms) == ([], [], source.plural_forms), (
+        f"{language}: the .mo is out of step with the .po (id, .mo, .po): {stale[:5]}; "
+        f"only in the .mo: {gone[:5]}. "
+        f"Translate, then run: pybabel compile -d inbox/translations -l {language}"
     )
 
 

@@ -1,10 +1,9 @@
-"""Admins: channels, their credentials and health; users, roles and tokens. Under /admin."""
+"""Admins' pages and CLI: channels, their credentials and health; users, roles and tokens.
+Under /admin. The channel domain they manage is inbox.channels."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from inbox.admin import channel_status, channels, users  # the areas register their routes
+from inbox.admin.blueprint import bp
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-# The areas register their routes on `bp` when imported.
-from inbox.admin import channel_status, channels, users  # noqa: E402, F401
+__all__ = ["bp", "channel_status", "channels", "users"]

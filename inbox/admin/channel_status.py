@@ -12,8 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from inbox.admin import bp
-from inbox.admin.health import channel_health
+from inbox.admin.blueprint import bp
 from inbox.admin.status import (
     NoPublicAddress,
     channel_status,
@@ -25,6 +24,7 @@ from inbox.admin.status import (
 from inbox.api.routes import bp as api_bp
 from inbox.audit import record
 from inbox.auth import roles_required
+from inbox.channels.health import channel_health
 from inbox.extensions import db
 from inbox.line.errors import LineError
 from inbox.models import Channel, Role

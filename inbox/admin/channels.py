@@ -11,8 +11,10 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from inbox.admin import bp
-from inbox.admin.channels_service import (
+from inbox.admin.blueprint import bp
+from inbox.auth import roles_required
+from inbox.channels.health import channels_in_trouble
+from inbox.channels.service import (
     MAX_RATE_LIMIT,
     ChannelInput,
     ChannelInvalid,
@@ -22,9 +24,7 @@ from inbox.admin.channels_service import (
     set_enabled,
     update_channel,
 )
-from inbox.admin.health import channels_in_trouble
-from inbox.admin.tokens import TokenRenewalFailed, renew_at, renew_token
-from inbox.auth import roles_required
+from inbox.channels.tokens import TokenRenewalFailed, renew_at, renew_token
 from inbox.crypto import mask
 from inbox.extensions import db
 from inbox.models import PLAN_RATE_LIMITS, Channel, Plan, TokenMode

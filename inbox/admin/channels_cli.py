@@ -10,15 +10,15 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from flask.cli import AppGroup
 
-from inbox.admin.channels_service import (
+from inbox.audit import record
+from inbox.channels.service import (
     ChannelInput,
     ChannelInvalid,
     create_channel,
     set_enabled,
     update_channel,
 )
-from inbox.admin.tokens import TokenRenewalFailed, renew_token
-from inbox.audit import record
+from inbox.channels.tokens import TokenRenewalFailed, renew_token
 from inbox.crypto import secret_box
 from inbox.extensions import db
 from inbox.models import Channel, Plan, TokenMode

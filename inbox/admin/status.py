@@ -12,8 +12,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from inbox.admin.health import ChannelHealth, channel_health, quota_reason
-from inbox.line import line_client
+from inbox.channels import line_client
+from inbox.channels.health import ChannelHealth, channel_health, quota_reason
 from inbox.line.errors import LineError, LineUnauthorized, LineUnavailable
 from inbox.models import Channel, utcnow
 from inbox.outgoing.media import public_base

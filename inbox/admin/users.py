@@ -10,8 +10,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
-from inbox.admin import bp
 from inbox.admin import users_service as service
+from inbox.admin.blueprint import bp
 from inbox.admin.user_forms import NewUserForm, PasswordForm, TokenForm, UserForm
 from inbox.auth import ROLE_LABELS, roles_required
 from inbox.extensions import db

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from inbox.audit import preview, record
+from inbox.channels import line_client
 from inbox.conversations.episodes import change_status
 from inbox.extensions import db
-from inbox.line import line_client
 from inbox.models import (
     Conversation,
     ConversationStatus,

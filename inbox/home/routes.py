@@ -7,8 +7,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from inbox.admin.health import channels_in_trouble
 from inbox.auth import roles_required
+from inbox.channels.health import channels_in_trouble
 from inbox.extensions import db
 from inbox.home.workspace import VIEWS, bootstrap, view_name
 from inbox.models import Conversation, Role

@@ -24,6 +24,7 @@ from inbox.models import Job, JobState, utcnow
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "line-inbox"
+DISPATCHER_KEY = "inbox.jobs.dispatcher"
 SWEEP_EVERY = 30.0  # seconds
 OVERDUE = timedelta(seconds=30)  # a due job not picked up by then was probably lost
 
@@ -47,10 +48,19 @@ class RedisDispatcher:
         self.redis.close()
 
 
+def install_dispatcher(app: Flask) -> None:
+    """With REDIS_URL: committed jobs go to RQ for `flask jobs worker` processes."""
+    app.extensions[DISPATCHER_KEY] = RedisDispatcher(
+        app.config["REDIS_URL"], app.config["JOBS_QUEUE"]
+    )
+
+
+def dispatcher_for(app: Flask) -> RedisDispatcher | None:
+    return app.extensions.get(DISPATCHER_KEY)
+
+
 def execute(job_id: int) -> str:
     """What an RQ worker runs: claim the row, run it, and re-dispatch a retry."""
-    from inbox.jobs.worker import dispatcher_for
-
     assert _worker_app is not None, "run inside `flask jobs worker`"
     with _worker_app.app_context():
         if not claim(job_id, DEFAULT_LEASE):
@@ -64,8 +74,6 @@ def execute(job_id: int) -> str:
 
 def sweep(app: Flask) -> int:
     """Dispatch jobs that are overdue or abandoned (lost messages, crashed workers)."""
-    from inbox.jobs.worker import dispatcher_for
-
     with app.app_context():
         ids = due_job_ids(limit=500, overdue_by=OVERDUE)
         dispatcher = dispatcher_for(app)
@@ -79,8 +87,6 @@ def run_worker(app: Flask, *, burst: bool = False) -> None:
     """`flask jobs worker` with REDIS_URL: an RQ worker plus the sweeper."""
     global _worker_app
     _worker_app = app
-    from inbox.jobs.worker import dispatcher_for
-
     dispatcher = dispatcher_for(app)
     assert dispatcher is not None
     stop = threading.Event()

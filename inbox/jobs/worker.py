@@ -10,13 +10,12 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from inbox.jobs.queue import ENQUEUED, claim_next, next_due_in
-from inbox.jobs.redis_queue import RedisDispatcher
+from inbox.jobs.redis_queue import dispatcher_for, install_dispatcher
 from inbox.jobs.runner import DEFAULT_LEASE, run_job
 
 log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "inbox.jobs.worker"
-DISPATCHER_KEY = "inbox.jobs.dispatcher"
 
 
 class InProcessWorker:
@@ -60,10 +59,6 @@ class InProcessWorker:
                 self._wake.clear()
 
 
-def dispatcher_for(app: Flask) -> RedisDispatcher | None:
-    return app.extensions.get(DISPATCHER_KEY)
-
-
 def _after_commit(session: Session) -> None:
     """Jobs are visible to workers only now: wake the in-process worker or tell Redis."""
     if session.in_nested_transaction():
@@ -101,9 +96,7 @@ def start_worker(app: Flask, threads: int = 2) -> InProcessWorker:
 def init_app(app: Flask) -> None:
     """With REDIS_URL, jobs go to RQ workers (`flask jobs worker`); else to in-process threads."""
     if app.config.get("REDIS_URL"):
-        app.extensions[DISPATCHER_KEY] = RedisDispatcher(
-            app.config["REDIS_URL"], app.config["JOBS_QUEUE"]
-        )
+        install_dispatcher(app)
     if not sa.event.contains(Session, "after_commit", _after_commit):
         sa.event.listen(Session, "after_commit", _after_commit)
         sa.event.listen(Session, "after_rollback", _forget_after_rollback)

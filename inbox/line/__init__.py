@@ -1,32 +1,24 @@
 """The one LINE client: every call to LINE goes through here.
 
-`line_client(channel)` gives a channel's client. Clients of a channel share one pooled
+It knows nothing of the app above it (no models, no database): `inbox.channels.line_client`
+gives a channel's client with its token and call log. Clients of a channel share one pooled
 `requests.Session` and one rate schedule (per process, or across processes with Redis).
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 import requests
 from flask import Flask, current_app
 from requests.adapters import HTTPAdapter
 
-from inbox.extensions import db
 from inbox.line.client import LineClient, SendResult
 from inbox.line.errors import LineError
 from inbox.line.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
-from inbox.line.transport import CallRecord, RetryPolicy, Transport
-from inbox.models import Channel, LineApiCall
+from inbox.line.transport import CallRecord, Recorder, RetryPolicy, Transport
 
 EXTENSION_KEY = "inbox.line"
-
-
-def record_in_database(record: CallRecord) -> None:
-    """Write the call log in its own transaction, whatever the caller's session is doing."""
-    with db.engine.begin() as connection:
-        connection.execute(LineApiCall.__table__.insert().values(**record.__dict__))
 
 
 class LinePlatform:
@@ -61,9 +53,10 @@ class LinePlatform:
         rate_key: str,
         per_minute: float,
         access_token: str,
+        recorder: Recorder,
         channel_id: int | None = None,
-        recorder: Any = record_in_database,
     ) -> LineClient:
+        """A client paced on `rate_key`'s schedule; `recorder` keeps the log of every attempt."""
         config = self._app_config
         transport = Transport(
             session=self._session(rate_key),
@@ -100,20 +93,4 @@ def line_platform() -> LinePlatform:
     return current_app.extensions[EXTENSION_KEY]
 
 
-def line_client(channel: Channel) -> LineClient:
-    """The client for a channel, paced by the channel's own limit."""
-    recorder: Any = record_in_database
-    if channel.automatic_token:
-        from inbox.admin.tokens import renew_when_rejected  # the admin area builds on this one
-
-        recorder = renew_when_rejected
-    return line_platform().client(
-        rate_key=channel.line_channel_id,
-        per_minute=channel.rate_limit_per_minute,
-        access_token=channel.access_token or "",
-        channel_id=channel.id,
-        recorder=recorder,
-    )
-
-
-__all__ = ["LineClient", "LineError", "SendResult", "init_app", "line_client", "line_platform"]
+__all__ = ["CallRecord", "LineClient", "LineError", "SendResult", "init_app", "line_platform"]

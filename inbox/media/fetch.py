@@ -9,10 +9,10 @@ from datetime import timedelta
 import requests
 from flask import current_app
 
+from inbox.channels import line_client
 from inbox.extensions import db
 from inbox.jobs import RetryLater, enqueue, handles
 from inbox.jobs.runner import backoff
-from inbox.line import line_client
 from inbox.line.client import LineClient
 from inbox.line.errors import (
     TRANSIENT_ERRORS,

@@ -8,9 +8,9 @@ import time
 
 import sqlalchemy as sa
 
+from inbox.channels import line_client
 from inbox.extensions import db
 from inbox.jobs import enqueue, handles
-from inbox.line import line_client
 from inbox.line.errors import LineBadRequest
 from inbox.models import Conversation, Direction, FollowState, Message, SourceType
 

@@ -6,7 +6,8 @@ import threading
 import time
 from typing import Any
 
-from inbox.line import LineClient, line_client
+from inbox.channels import line_client
+from inbox.line import LineClient
 from inbox.line.errors import LineError
 from inbox.models import Channel
 

@@ -13,10 +13,10 @@ import logging
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from inbox.channels import line_client
 from inbox.extensions import db
 from inbox.jobs import RetryLater, handles
 from inbox.jobs.runner import backoff
-from inbox.line import line_client
 from inbox.line.client import MAX_MESSAGES_PER_SEND, LineClient, SendResult
 from inbox.line.errors import (
     TRANSIENT_ERRORS,

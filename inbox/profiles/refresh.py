@@ -7,9 +7,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from inbox.channels import line_client
 from inbox.extensions import db
 from inbox.jobs import GiveUp, enqueue, handles
-from inbox.line import line_client
 from inbox.line.errors import LineError, LineForbidden, LineNotFound
 from inbox.models import (
     Channel,

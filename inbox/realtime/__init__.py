@@ -1,4 +1,7 @@
-"""Live updates: domain code announces changed rows; after commit they reach Socket.IO rooms."""
+"""Live updates: domain code announces changed rows; after commit they reach Socket.IO rooms.
+
+`publish` is the seam domain code calls; `events` (the sockets' handlers, wired by the
+factory) sits above the domain and imports it, so this package exports only the seam."""
 
 from inbox.realtime.publish import announce, init_app
 

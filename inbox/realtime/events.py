@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import session
+from flask import Flask, session
 from flask_login import current_user
-from flask_socketio import SocketIO, emit, join_room, leave_room
+from flask_socketio import emit, join_room, leave_room
 
 from inbox.auth import authenticate_bearer
-from inbox.extensions import db
+from inbox.extensions import db, socketio
 from inbox.models import Channel, Conversation, Role, User
 from inbox.outgoing.presence import mark_read, show_typing
 from inbox.realtime.publish import announce
@@ -86,7 +86,7 @@ def typing(data: Any) -> None:
     db.session.commit()
 
 
-def register(server: SocketIO) -> None:
+def init_app(app: Flask) -> None:
     """Attach the handlers to the app's Socket.IO server (a new one for each app)."""
     for handler in (connect, open_conversation, close_conversation, typing):
-        server.on_event(handler.__name__, handler)
+        socketio.on_event(handler.__name__, handler)

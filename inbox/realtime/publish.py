@@ -98,9 +98,7 @@ def _emit(announced: set[tuple[str, int]]) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from inbox.realtime.events import register
-
-    register(socketio)
+    """Listen to every session's flushes and commits (once per process)."""
     if not sa.event.contains(Session, "after_commit", _after_commit):
         sa.event.listen(Session, "after_flush_postexec", _after_flush)
         sa.event.listen(Session, "after_commit", _after_commit)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict, deque
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from inbox.sandbox.state import Clock
+from inbox.sandbox.clock import Clock
 
 WINDOW_SECONDS = 60.0
 PLAN_LIMITS = {"trial": 1_000, "standard": 10_000}

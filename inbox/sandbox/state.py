@@ -6,42 +6,33 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.orm import Session, sessionmaker
 
+from inbox.sandbox.clock import Clock
 from inbox.sandbox.faults import Faults
 from inbox.sandbox.models import Base
 from inbox.sandbox.ratelimit import RateLimiter
 
-if TYPE_CHECKING:
-    from inbox.sandbox.delivery import DeliveryWorker
-
 EXTENSION_KEY = "line_sandbox"
 
 
-class Clock:
-    """Wall-clock UTC time that tests can move forward (reply tokens, content expiry)."""
+class Worker(Protocol):
+    """What the sandbox asks of its webhook sender (inbox.sandbox.delivery.DeliveryWorker,
+    which builds on this module, so it is named here only by what it does)."""
 
-    def __init__(self) -> None:
-        self._offset = timedelta()
-        self._lock = threading.Lock()
+    def start(self) -> None: ...
 
-    def now(self) -> datetime:
-        with self._lock:
-            return datetime.now(UTC) + self._offset
+    def wake(self) -> None: ...
 
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._offset += timedelta(seconds=seconds)
+    def stop(self) -> None: ...
 
-    def reset(self) -> None:
-        with self._lock:
-            self._offset = timedelta()
+    def wait_idle(self, timeout: float = 10.0) -> bool: ...
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -67,7 +58,7 @@ class Sandbox:
         self.limiter = RateLimiter(self.clock)
         # Pushes check the quota, then add to it: one at a time, like one platform would.
         self.quota_lock = threading.Lock()
-        self.worker: DeliveryWorker | None = None
+        self.worker: Worker | None = None
 
     def create_tables(self) -> None:
         database = self.engine.url.database

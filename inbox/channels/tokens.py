@@ -16,37 +16,23 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
 
 from inbox.audit import record
+from inbox.channels.client import JOB_KIND, token_client
 from inbox.crypto import mask
 from inbox.extensions import db
 from inbox.jobs import RetryLater, enqueue, handles
-from inbox.line import line_platform, record_in_database
 from inbox.line.assertion import sign_assertion
-from inbox.line.client import LineClient
 from inbox.line.errors import LineError
-from inbox.line.transport import CallRecord
 from inbox.models import AUTOMATIC_TOKEN_MODES, Channel, TokenMode, utcnow
 
 log = logging.getLogger(__name__)
 
-JOB_KIND = "channel.renew_token"
 LARGEST_MARGIN_SHARE = 5  # renew at the latest when a fifth of a token's life is left
 
 
 class TokenRenewalFailed(Exception):
     """LINE did not issue a token; the message is LINE's reason (never a secret)."""
-
-
-def token_client(channel: Channel) -> LineClient:
-    """A client for the token endpoints: no bearer token, the channel's own pacing."""
-    return line_platform().client(
-        rate_key=channel.line_channel_id,
-        per_minute=channel.rate_limit_per_minute,
-        access_token="",
-        channel_id=channel.id,
-    )
 
 
 def renew_at(channel: Channel) -> datetime | None:
@@ -184,18 +170,6 @@ def renew_due_token(payload: dict) -> None:
         renew_token(channel, reason="rejected" if rejected else "scheduled", in_job=True)
     except TokenRenewalFailed as exc:
         raise RetryLater(current_app.config["CHANNEL_TOKEN_RETRY_SECONDS"], str(exc)) from exc
-
-
-def renew_when_rejected(record: CallRecord) -> None:
-    """The call log's recorder for automatic-token channels: LINE answering 401 (the token was
-    revoked in the console, or lost) queues a renewal now instead of waiting for the schedule."""
-    record_in_database(record)
-    if record.status != 401 or record.channel_id is None:
-        return
-    # Its own transaction: the caller's may roll back with the error it is about to raise.
-    with Session(db.engine) as session, session.begin():
-        payload = {"channel_id": record.channel_id, "rejected": True}
-        enqueue(JOB_KIND, f"{JOB_KIND}:{record.channel_id}:rejected", payload, session=session)
 
 
 def ensure_renewals() -> int:

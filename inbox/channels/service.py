@@ -1,6 +1,6 @@
-"""Channels for admins: add, edit, disable and enable them, and keep their access tokens.
+"""Channels: add, edit, disable and enable them, and keep their access tokens.
 
-Views, the CLI and the renewal job all come through here. Secrets never leave it in full:
+The admin views and the CLI both come through here. Secrets never leave it in full:
 pages and the API get `mask()`ed values, audit entries name what changed, never the value.
 """
 
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from inbox.audit import record
+from inbox.channels.tokens import TokenRenewalFailed, renew_token, revoke_issued_token
 from inbox.crypto import mask
 from inbox.extensions import db
 from inbox.line.assertion import InvalidSigningKey, parse_private_jwk
@@ -114,8 +115,6 @@ def _apply(channel: Channel, data: ChannelInput) -> list[str]:
 
 def create_channel(data: ChannelInput) -> Channel:
     """Add a channel; with automatic tokens, its first token is issued before it is kept."""
-    from inbox.admin.tokens import TokenRenewalFailed, renew_token
-
     data = _clean(data)
     if _channel_id_taken(data.line_channel_id):
         raise ChannelInvalid(_("Channel %(id)s is already set up.", id=data.line_channel_id))
@@ -136,8 +135,6 @@ def create_channel(data: ChannelInput) -> Channel:
 
 def update_channel(channel: Channel, data: ChannelInput) -> list[str]:
     """Save an admin's edit; renew the token at once when its credentials changed."""
-    from inbox.admin.tokens import TokenRenewalFailed, renew_token, revoke_issued_token
-
     data = _clean(data)
     if _channel_id_taken(data.line_channel_id, except_id=channel.id):
         raise ChannelInvalid(_("Channel %(id)s is already set up.", id=data.line_channel_id))
