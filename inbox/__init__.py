@@ -16,6 +16,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment, then `config` overrides (tests)."""
     from inbox import (
         auth,
+        channels,
         cli,
         crypto,
         database,
@@ -26,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         logs,
         navigation,
         realtime,
+        webhooks,
     )
     from inbox.admin import bp as admin_bp
     from inbox.api import bp as api_bp
@@ -81,10 +83,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     socketio.init_app(app, message_queue=app.config["REDIS_URL"], async_mode="threading")
     errors.init_app(app)
     line.init_app(app)
+    channels.init_app(app)
     jobs.init_app(app)
     realtime.init_app(app)
     socket_events.init_app(app)
     search_index.init_app(app)
+    webhooks.init_app(app)
     cli.init_app(app)
     navigation.init_app(app)
     for blueprint in (

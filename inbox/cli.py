@@ -13,7 +13,8 @@ from inbox.admin import users_service
 from inbox.api.routes import zoned_moment
 from inbox.history.export import FORMATS, export_rows, record_export
 from inbox.history.search import SearchFilters
-from inbox.ingest import process_pending_events
+from inbox.ingest import reprocess as reprocess_events
+from inbox.ingest import start_event_worker
 from inbox.jobs import run_due_jobs, start_worker
 from inbox.jobs.redis_queue import run_worker
 from inbox.models import ConversationStatus, Direction, Role, User
@@ -74,10 +75,10 @@ def issue_token(email: str, name: str) -> None:
     help="Also retry events marked failed (default), not only ones never processed.",
 )
 def reprocess(include_failed: bool) -> None:
-    """Process stored events that failed or were never processed."""
-    processed, failed = process_pending_events(include_failed=include_failed)
-    click.echo(f"Processed {processed} event(s); {failed} failed.")
-    if failed:
+    """Process stored events that failed (past their retry limit too) or are still waiting."""
+    done = reprocess_events(include_failed=include_failed)
+    click.echo(f"Processed {done.processed} event(s); {done.failed} failed.")
+    if done.failed:
         raise SystemExit(1)
 
 
@@ -91,17 +92,22 @@ def run_jobs() -> None:
 @click.option("--threads", default=2, show_default=True, help="Without REDIS_URL: worker threads.")
 @click.option("--burst", is_flag=True, help="With REDIS_URL: exit when the queue is empty.")
 def jobs_worker(threads: int, burst: bool) -> None:
-    """Run jobs until stopped: an RQ worker when REDIS_URL is set, else worker threads."""
+    """Run jobs and derive webhook events until stopped: an RQ worker when REDIS_URL is set,
+    else worker threads; the event worker runs beside either."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.config.get("REDIS_URL"):
-        run_worker(app, burst=burst)
-        return
-    worker = start_worker(app, threads=threads)
-    click.echo(f"Running jobs with {threads} thread(s); Ctrl+C stops.")
+    events_worker = start_event_worker(app)
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        worker.stop()
+        if app.config.get("REDIS_URL"):
+            run_worker(app, burst=burst)
+            return
+        worker = start_worker(app, threads=threads)
+        click.echo(f"Running jobs with {threads} thread(s); Ctrl+C stops.")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            worker.stop()
+    finally:
+        events_worker.stop()
 
 
 def _moment(value: str | None, name: str) -> datetime | None:

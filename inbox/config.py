@@ -78,8 +78,17 @@ def from_environment(instance_path: Path, given: Iterable[str] = ()) -> dict[str
         ),
         "MEDIA_DIR": os.environ.get("MEDIA_DIR") or str(instance_path / "media"),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Each thread holds at most one connection: the pool is the server's threads plus the
+        # background ones (job threads, event worker, live updates, call log), with room to spare.
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": True,
+            "pool_size": int(_number_env("DATABASE_POOL_SIZE", 20)),
+            "max_overflow": int(_number_env("DATABASE_POOL_OVERFLOW", 20)),
+        },
         "WEBHOOK_MAX_BYTES": _number_env("WEBHOOK_MAX_BYTES", 1024 * 1024),
-        "WEBHOOK_PROCESS_BUDGET_SECONDS": _number_env("WEBHOOK_PROCESS_BUDGET_SECONDS", 1.0),
+        # How long a webhook request trusts its cached channel secret (changes made in this
+        # process apply at once; other processes see them within this many seconds).
+        "WEBHOOK_CHANNEL_CACHE_SECONDS": _number_env("WEBHOOK_CHANNEL_CACHE_SECONDS", 30.0),
         "HOST": os.environ.get("HOST", "127.0.0.1"),
         "PORT": _number_env("PORT", 5000),
         # Reverse proxies in front of the app: their X-Forwarded-For/-Proto/-Host are believed
@@ -122,7 +131,6 @@ def from_environment(instance_path: Path, given: Iterable[str] = ()) -> dict[str
 
 
 DEFAULTS: dict[str, object] = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     "BABEL_DEFAULT_LOCALE": "en",
     "BABEL_DEFAULT_TIMEZONE": "UTC",
     "LANGUAGES": ["en", "id", "ja", "th"],

@@ -1,5 +1,5 @@
 """Headless Chromium for the browser tests: the `page` (failing its test on any page error or
-console error), the job `worker` that runs while the browser watches, and signing in.
+console error), the `worker` that derives events and runs jobs while a test watches, signing in.
 
 Loaded as a pytest plugin by conftest.py, so browser test modules use the fixtures by name.
 Screenshots land in tests/screenshots/ (gitignored) for people to look at.
@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from playwright import sync_api
 
 from inbox.extensions import db
+from inbox.ingest import start_event_worker
 from inbox.jobs import start_worker
 from inbox.line import line_platform
 from inbox.models import Conversation, Role
@@ -44,10 +45,13 @@ LIVE = 20_000  # ms: webhooks, jobs and Socket.IO all sit between the phone and 
 
 @pytest.fixture
 def worker(app) -> Iterator[None]:
-    """Media, profile and send jobs run while the browser watches."""
+    """The event worker and the job threads (media, profiles, sends) run while the test
+    watches, as in `python app.py`."""
+    events = start_event_worker(app)
     running = start_worker(app, threads=2)
     yield
     running.stop()
+    events.stop()
     line_platform().close()
 
 

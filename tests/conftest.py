@@ -14,6 +14,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 
 from inbox import create_app
+from inbox.background import flush_background
 from inbox.extensions import db
 from tests.factories import Factory
 
@@ -116,6 +117,7 @@ def app(backend: str, migrated_database, tmp_path: Path) -> Iterator[Flask]:
         try:
             yield application
         finally:
+            flush_background(application)  # call logs and live updates of this test land now
             db.session.rollback()
             _empty_all_tables()
             db.session.remove()
@@ -134,6 +136,7 @@ class RequestIsolatedClient(FlaskClient):
         kwargs.setdefault("buffered", True)  # read the body and close files, as a browser would
         with self.application.app_context():
             response = super().open(*args, **kwargs)
+        flush_background(self.application)  # what the request left to follow has followed
         db.session.expire_all()
         return response
 

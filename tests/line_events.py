@@ -12,6 +12,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from inbox.ingest import drain
 from inbox.models import Channel
 from inbox.webhooks.signature import sign
 
@@ -80,8 +81,10 @@ def deliver(
     secret: str | None = None,
     signature: str | None = None,
     headers: dict[str, str] | None = None,
+    derive: bool = True,
 ) -> TestResponse:
-    """POST a body to the channel's webhook, signed as LINE would unless told otherwise."""
+    """POST a body to the channel's webhook, signed as LINE would unless told otherwise; then,
+    unless `derive` is False, let the event worker derive what was stored (as it would at once)."""
     body = raw if raw is not None else body_of(events or [])
     sent_headers = {"Content-Type": "application/json; charset=utf-8"}
     if signature is None:
@@ -89,7 +92,10 @@ def deliver(
     if signature:
         sent_headers["X-Line-Signature"] = signature
     sent_headers.update(headers or {})
-    return client.post(channel.webhook_path, data=body, headers=sent_headers)
+    answer = client.post(channel.webhook_path, data=body, headers=sent_headers)
+    if derive and answer.status_code == 200:
+        drain()
+    return answer
 
 
 def fixture_events(name: str = "webhook-v3.json") -> list[dict[str, Any]]:

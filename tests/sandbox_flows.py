@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import requests
 import sqlalchemy as sa
 
+from inbox.channels import flush_call_log
 from inbox.extensions import db
 from inbox.jobs import run_due_jobs
 from inbox.line import line_platform
@@ -65,6 +66,7 @@ def pooled_line_sessions() -> Iterator[None]:
 
 def line_calls(endpoint: str) -> list[LineApiCall]:
     """The inbox's call log for one operation (the spec's operationId), oldest first."""
+    flush_call_log()
     db.session.expire_all()
     return list(
         db.session.scalars(

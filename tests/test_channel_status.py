@@ -13,7 +13,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from inbox.channels import line_client
+from inbox.channels import flush_call_log, line_client
 from inbox.channels.health import channel_health, channels_in_trouble
 from inbox.extensions import db
 from inbox.line.errors import LineServerError, LineUnauthorized
@@ -201,6 +201,7 @@ def test_call_log_errors_show_lines_words_and_request_ids(
         with pytest.raises(LineServerError):
             line_client(channel).bot_info()
 
+    flush_call_log()
     health = channel_health(channel)
     assert health.calls_by_status == {"500": 5}
     assert len(health.last_errors) == 5
@@ -217,6 +218,7 @@ def test_a_rejected_token_flags_the_channel_for_agents(line_sandbox, shop, chann
     db.session.commit()
     with pytest.raises(LineUnauthorized):
         line_client(channel).bot_info()
+    flush_call_log()
     assert [found.id for found, _ in channels_in_trouble()] == [channel.id]
 
     sign_in(client, make.user(Role.AGENT))
@@ -235,16 +237,33 @@ def test_a_rejected_token_flags_the_channel_for_agents(line_sandbox, shop, chann
     channel.access_token = shop.access_token
     db.session.commit()
     line_client(channel).bot_info()
+    flush_call_log()
     assert channels_in_trouble() == []
     assert "has a problem" not in client.get("/").get_data(as_text=True)
 
 
 def test_a_healthy_channel_is_not_flagged(line_sandbox, shop, channel, client, make):
     line_client(channel).bot_info()
+    flush_call_log()
     health = channel_health(channel)
     assert not health.trouble and health.calls_by_status == {"200": 1}
     assert health.headroom.used_last_minute == 1
     assert health.headroom.left == channel.rate_limit_per_minute - 1
+
+
+def test_events_waiting_too_long_flag_the_channel(line_sandbox, shop, channel, client, admin):
+    user = line_sandbox.user("Mali", channel=shop)
+    line_sandbox.sandbox.worker.wait_idle(10)  # delivered and stored, but no worker derived it
+    db.session.execute(sa.update(WebhookEvent).values(received_at=utcnow() - timedelta(minutes=3)))
+    db.session.commit()
+    health = channel_health(channel)
+    assert health.events_waiting == 1 and health.oldest_waiting_at is not None
+    assert [reason.code for reason in health.reasons] == ["backlog"]
+    page = client.get(f"/admin/channels/{channel.id}/status").get_data(as_text=True)
+    assert "1 received event is waiting to be processed." in page
+    assert re.search(r'data-count="events_waiting">1 ', page)
+    line_sandbox.wait_idle()  # the event worker's turn
+    assert channel_health(channel).reasons == [] and user
 
 
 def test_local_limiter_reports_its_backlog() -> None:

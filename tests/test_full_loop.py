@@ -7,11 +7,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import pytest
 import requests
 
-from inbox.jobs import start_worker
-from inbox.line import line_platform
 from inbox.models import Role
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
@@ -24,14 +21,6 @@ def eventually(check: Callable[[], object], timeout: float = 15.0) -> object:
         if result or time.monotonic() > deadline:
             return result
         time.sleep(0.05)
-
-
-@pytest.fixture
-def worker(app):
-    running = start_worker(app, threads=2)
-    yield running
-    running.stop()
-    line_platform().close()
 
 
 def test_user_writes_agent_answers_phone_receives(line_sandbox, app, make, worker) -> None:

@@ -10,7 +10,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from inbox.channels import line_client
+from inbox.channels import flush_call_log, line_client
 from inbox.extensions import db
 from inbox.line import line_platform
 from inbox.line.client import LineClient
@@ -289,6 +289,7 @@ def test_line_client_for_a_channel_logs_every_call(app, make, stub) -> None:
         line_client(channel).profile("U1")
     finally:
         line_platform().close()
+    flush_call_log()
     calls = db.session.scalars(sa.select(LineApiCall).order_by(LineApiCall.id)).all()
     assert [(call.endpoint, call.status, call.attempt) for call in calls] == [
         ("getProfile", 500, 1),

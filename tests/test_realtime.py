@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from inbox.extensions import db, socketio
 from inbox.models import Conversation, Job, Role
+from inbox.realtime import flush_live_updates
 from tests.line_events import deliver, event, group_source, message_event, text_event, user_source
 
 
@@ -29,6 +30,7 @@ def connect(app, make):
 
 def received_by_name(socket) -> dict[str, list]:
     """Everything the socket got since last asked (asking empties it), grouped by event."""
+    flush_live_updates()  # the emitter thread has sent what was committed so far
     grouped: dict[str, list] = {}
     for item in socket.get_received():
         # "message" is Socket.IO's send() event: the test client hands its data over unwrapped.
@@ -61,7 +63,7 @@ def test_a_signed_in_browser_connects_with_its_session_cookie(app, client, make)
 def test_new_messages_and_conversations_arrive_live(client, make, connect) -> None:
     channel = make.channel()
     agent = connect(Role.AGENT)
-    agent.get_received()
+    received_by_name(agent)
     deliver(client, channel, [text_event("สวัสดีค่ะ ด่วนค่ะ")])
     got = received_by_name(agent)
     (message,) = got["message"]
@@ -76,7 +78,7 @@ def test_nothing_is_emitted_for_a_rolled_back_transaction(
 ) -> None:
     channel = make.channel()
     agent = connect(Role.AGENT)
-    agent.get_received()
+    received_by_name(agent)
     from inbox.ingest import handlers
 
     def broken(ctx) -> None:
@@ -93,7 +95,7 @@ def test_agents_do_not_get_unsent_text_supervisors_do(client, make, connect) -> 
     agent, supervisor = connect(Role.AGENT), connect(Role.SUPERVISOR)
     original = text_event("my card number is 4111")
     deliver(client, channel, [original])
-    agent.get_received(), supervisor.get_received()
+    received_by_name(agent), received_by_name(supervisor)
     deliver(client, channel, [event("unsend", unsend={"messageId": original["message"]["id"]})])
     (for_agent,) = received(agent, "message")
     (for_supervisor,) = received(supervisor, "message")
@@ -111,7 +113,7 @@ def test_typing_reaches_only_the_other_agents_in_that_conversation(client, make,
         assert socket.emit(
             "open_conversation", {"conversation_id": conversation_id}, callback=True
         ) == {"ok": True}
-        socket.get_received()
+        received_by_name(socket)
     typist.emit("typing", {"conversation_id": first})
     assert [t["conversation_id"] for t in received(colleague, "typing")] == [first]
     assert received(typist, "typing") == [] and received(elsewhere, "typing") == []
@@ -147,7 +149,7 @@ def test_opening_marks_read_here_and_in_line(client, make, connect) -> None:
     db.session.expire_all()
     assert conversation.unread_count == 2  # a supervisor reading does not clear it for agents
     agent = connect(Role.AGENT)
-    agent.get_received()
+    received_by_name(agent)
     agent.emit("open_conversation", {"conversation_id": conversation.id}, callback=True)
     db.session.expire_all()
     assert conversation.unread_count == 0

@@ -15,6 +15,7 @@ from inbox.webhooks.signature import sign
 from tests.app_process import start, stop, wait_up
 from tests.line_events import body_of, text_event
 from tests.sandbox_fixture import free_port
+from tests.sandbox_flows import eventually
 
 ROOT = Path(__file__).parent.parent
 
@@ -94,12 +95,16 @@ def test_fresh_start_migrates_keeps_a_secret_key_and_ingests(server, tmp_path: P
         timeout=5,
         headers={"X-Line-Signature": sign("demo-secret", body), "Content-Type": "application/json"},
     )
-    assert response.status_code == 200 and response.json()["processed"] == 1
+    assert response.status_code == 200 and response.json()["stored"] == 1
 
-    listed = requests.get(
-        f"{base}/api/conversations", headers={"Authorization": f"Bearer {token}"}, timeout=5
-    )
-    assert listed.status_code == 200
-    (conversation,) = listed.json()["conversations"]
+    def listed() -> list[dict]:
+        answer = requests.get(
+            f"{base}/api/conversations", headers={"Authorization": f"Bearer {token}"}, timeout=5
+        )
+        assert answer.status_code == 200
+        return answer.json()["conversations"]
+
+    eventually(lambda: bool(listed()))  # the in-process event worker derives it
+    (conversation,) = listed()
     assert conversation["last_message"]["text"] == "こんにちは、注文について"
     assert json.loads(requests.get(f"{base}/api/conversations", timeout=5).text)["status"] == 401

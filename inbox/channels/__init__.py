@@ -3,6 +3,6 @@ revoke) and health. The admin pages and CLI, the inbox's banner and every sender
 `line_client(channel)` is how the app reaches LINE for a channel."""
 
 from inbox.channels import tokens  # registers the token renewal job
-from inbox.channels.client import line_client
+from inbox.channels.client import flush_call_log, init_app, line_client
 
-__all__ = ["line_client", "tokens"]
+__all__ = ["flush_call_log", "init_app", "line_client", "tokens"]

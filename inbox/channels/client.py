@@ -3,8 +3,12 @@ call log. For an automatic-token channel, LINE refusing the token queues its ren
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
+from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
+from inbox.background import BackgroundQueue
 from inbox.extensions import db
 from inbox.jobs import enqueue
 from inbox.line import CallRecord, LineClient, line_platform
@@ -12,24 +16,50 @@ from inbox.line.transport import Recorder
 from inbox.models import Channel, LineApiCall
 
 JOB_KIND = "channel.renew_token"  # handled in inbox.channels.tokens
+CALL_LOG_KEY = "inbox.channels.call_log"
 
 
-def record_in_database(record: CallRecord) -> None:
-    """Write the call log in its own transaction, whatever the caller's session is doing."""
-    with db.engine.begin() as connection:
-        connection.execute(LineApiCall.__table__.insert().values(**record.__dict__))
-
-
-def renew_when_rejected(record: CallRecord) -> None:
-    """The call log's recorder for automatic-token channels: LINE answering 401 (the token was
-    revoked in the console, or lost) queues a renewal now instead of waiting for the schedule."""
-    record_in_database(record)
-    if record.status != 401 or record.channel_id is None:
-        return
-    # Its own transaction: the caller's may roll back with the error it is about to raise.
+def _write_call_log(calls: list[tuple[CallRecord, bool]]) -> None:
+    """One transaction for a batch of call records; a 401 on an automatic-token channel (the
+    token was revoked in the console, or lost) queues its renewal in the same transaction."""
+    rejected = {
+        record.channel_id
+        for record, renews in calls
+        if renews and record.status == 401 and record.channel_id is not None
+    }
     with Session(db.engine) as session, session.begin():
-        payload = {"channel_id": record.channel_id, "rejected": True}
-        enqueue(JOB_KIND, f"{JOB_KIND}:{record.channel_id}:rejected", payload, session=session)
+        session.execute(LineApiCall.__table__.insert(), [asdict(record) for record, _ in calls])
+        for channel_id in rejected:
+            payload = {"channel_id": channel_id, "rejected": True}
+            enqueue(JOB_KIND, f"{JOB_KIND}:{channel_id}:rejected", payload, session=session)
+
+
+def _recorder(renews: bool) -> Recorder:
+    def record(record: CallRecord) -> None:
+        """Hand the record to the app's writer thread: never a second connection for the
+        caller (a request or job may hold one) and never lost with the caller's rollback."""
+        writer = current_app.extensions.get(CALL_LOG_KEY)
+        if writer is None:  # a script outside the app's set-up: write it now
+            _write_call_log([(record, renews)])
+        else:
+            writer.submit((record, renews))
+
+    return record
+
+
+record_in_database = _recorder(renews=False)
+# Automatic-token channels: LINE answering 401 queues a renewal now, not at the schedule.
+renew_when_rejected = _recorder(renews=True)
+
+
+def flush_call_log(timeout: float = 5.0) -> bool:
+    """Wait until the calls made so far are in the call log (tests, pages that just called)."""
+    writer = current_app.extensions.get(CALL_LOG_KEY)
+    return True if writer is None else writer.flush(timeout)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[CALL_LOG_KEY] = BackgroundQueue(app, "inbox-call-log", _write_call_log)
 
 
 def _client(channel: Channel, access_token: str, recorder: Recorder) -> LineClient:

@@ -18,6 +18,7 @@ from flask_babel import ngettext
 
 from inbox.api.serializers import iso
 from inbox.extensions import db
+from inbox.ingest.pipeline import backlog
 from inbox.line import line_platform
 from inbox.line.errors import LineUnavailable, error_class_for
 from inbox.models import (
@@ -34,6 +35,7 @@ WINDOW = timedelta(hours=24)
 RECENT = timedelta(hours=1)  # what counts as "still happening" for the verdict
 LAST_ERRORS = 10
 SERVER_ERRORS_IN_TROUBLE = 5  # 5xx or no answer in the last hour
+BACKLOG_IN_TROUBLE = timedelta(minutes=2)  # a stored event waiting longer: the worker is stuck
 QUOTA_NEARLY_USED = 0.9
 NO_ANSWER = "no answer"
 # Names the channel admin area may give a failed automatic token renewal.
@@ -78,6 +80,8 @@ class ChannelHealth:
     last_errors: list[CallError]
     failed_events: list[dict[str, Any]]
     headroom: Headroom
+    events_waiting: int = 0  # stored, not yet derived by the event worker (any age)
+    oldest_waiting_at: datetime | None = None
     reasons: list[Reason] = field(default_factory=list)
 
     @property
@@ -229,6 +233,7 @@ def _verdict(
 ) -> list[Reason]:
     """What is wrong now, in words an agent can read (no secrets)."""
     recent_since = health.since + WINDOW - RECENT
+    stuck_since = health.since + WINDOW - BACKLOG_IN_TROUBLE
     last_401 = _last_call_at(channel.id, health.since, succeeded=False)
     last_ok = _last_call_at(channel.id, health.since, succeeded=True)
     server_errors = recent.get(NO_ANSWER, 0) + sum(
@@ -250,6 +255,10 @@ def _verdict(
         ("signature", health.signature_failures > 0 and refused_since_last_event,
          _("Webhooks are refused: their signature does not match the channel secret, so new "
            "messages may not arrive.")),
+        ("backlog", bool(health.oldest_waiting_at and health.oldest_waiting_at < stuck_since),
+         ngettext("%(num)d received event is waiting to be processed.",
+                  "%(num)d received events are waiting to be processed.",
+                  health.events_waiting)),
         ("processing", health.processing_failures > 0,
          ngettext("%(num)d received event could not be processed.",
                   "%(num)d received events could not be processed.",
@@ -307,6 +316,8 @@ def channel_health(channel: Channel, now: datetime | None = None) -> ChannelHeal
         failed_events=_failed_events(channel.id, since) if failures else [],
         headroom=headroom(channel, now),
     )
+    waiting = backlog(channel.id)
+    health.events_waiting, health.oldest_waiting_at = waiting.waiting, waiting.oldest_received_at
     if channel.enabled:  # a disabled channel is never flagged
         health.reasons = _verdict(channel, health, recent, last_event_at)
     return health

@@ -1,5 +1,18 @@
 """Turning LINE webhook events into contacts, conversations and messages."""
 
-from inbox.ingest.service import IngestResult, process_pending_events, receive_events
+from inbox.ingest.pipeline import Drained, backlog, claim_batch, drain, reprocess
+from inbox.ingest.service import IngestResult, receive_events
+from inbox.ingest.worker import EventWorker, start_event_worker, wake_event_worker
 
-__all__ = ["IngestResult", "process_pending_events", "receive_events"]
+__all__ = [
+    "Drained",
+    "EventWorker",
+    "IngestResult",
+    "backlog",
+    "claim_batch",
+    "drain",
+    "receive_events",
+    "reprocess",
+    "start_event_worker",
+    "wake_event_worker",
+]

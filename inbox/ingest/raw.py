@@ -2,52 +2,90 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 
 from inbox.extensions import db
-from inbox.models import Channel, EventState, WebhookEvent, from_line_millis, utcnow
+from inbox.models import EventState, WebhookEvent, from_line_millis, utcnow
+
+# What PostgreSQL's text and JSONB cannot hold: NUL, and UTF-16 halves without their pair.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
 
 
-def _row(channel: Channel, destination: str, event: dict[str, Any]) -> dict[str, Any]:
+def storable(value: Any) -> Any:
+    """The value with unstorable code points replaced by U+FFFD, in keys and strings alike."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub(REPLACEMENT, value)
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
+
+
+def chat_key(channel_id: int, event: dict[str, Any]) -> str:
+    """The chat whose order the event belongs to: its source, or the channel for none."""
+    source = event.get("source") if isinstance(event.get("source"), dict) else {}
+    kind = source.get("type")
+    chat_id = {"user": "userId", "group": "groupId", "room": "roomId"}.get(kind or "")
+    if chat_id and isinstance(source.get(chat_id), str):
+        return storable(f"{kind}:{source[chat_id]}")[:80]
+    return f"channel:{channel_id}"
+
+
+def _row(channel_id: int, destination: str, event: dict[str, Any], clean: bool) -> dict[str, Any]:
+    payload = storable(event) if clean else event
+    # json.dumps escapes what the database cannot hold, so the original is kept to the letter.
+    original = json.dumps(event, ensure_ascii=True) if payload != event else None
     return {
-        "channel_id": channel.id,
-        "webhook_event_id": event["webhookEventId"],
-        "event_type": event["type"],
-        "mode": event.get("mode") if isinstance(event.get("mode"), str) else None,
+        "channel_id": channel_id,
+        "webhook_event_id": payload["webhookEventId"],
+        "event_type": payload["type"],
+        "mode": payload.get("mode") if isinstance(payload.get("mode"), str) else None,
         "is_redelivery": event["deliveryContext"]["isRedelivery"],
-        "destination": destination,
+        "destination": storable(destination),
         "event_at": from_line_millis(event["timestamp"]),
         "received_at": utcnow(),
-        "payload": event,
+        "payload": payload,
+        "original_json": original,
+        "chat_key": chat_key(channel_id, event),
         "state": EventState.RECEIVED,
         "attempts": 0,
     }
 
 
-def store_raw_events(channel: Channel, destination: str, events: list[dict[str, Any]]) -> list[int]:
+def store_raw_events(
+    channel_id: int, destination: str, events: list[dict[str, Any]], *, clean: bool = True
+) -> list[int]:
     """Insert the events not seen before and commit; return the new rows' ids in body order.
 
     A repeat of a stored `webhookEventId` (LINE's redelivery, or the same POST twice, even
     concurrently) inserts nothing: the unique constraint decides, not a prior SELECT.
+    `clean=False`: the caller knows no text needs making storable (the common case, cheaper).
     """
     unique: dict[str, dict[str, Any]] = {}
     for event in events:
-        unique.setdefault(event["webhookEventId"], _row(channel, destination, event))
+        row = _row(channel_id, destination, event, clean)
+        unique.setdefault(row["webhook_event_id"], row)
     if not unique:
         return []
-    rows = list(unique.values())
     dialect = db.session.get_bind().dialect.name
     insert_for = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if insert_for is None:
         raise RuntimeError(f"Unsupported database {dialect!r}: use PostgreSQL or SQLite")
+    table = WebhookEvent.__table__
+    # One statement compiled once and cached; SQLAlchemy sends the rows as multi-row INSERTs
+    # ("insertmanyvalues"), far cheaper than compiling a VALUES list per body.
     statement = (
-        insert_for(WebhookEvent)
-        .values(rows)
+        insert_for(table)
         .on_conflict_do_nothing(index_elements=["channel_id", "webhook_event_id"])
-        .returning(WebhookEvent.id, WebhookEvent.webhook_event_id)
+        .returning(table.c.id, table.c.webhook_event_id)
     )
-    inserted = {event_id: row_id for row_id, event_id in db.session.execute(statement)}
+    result = db.session.execute(statement, list(unique.values()))
+    inserted = {event_id: row_id for row_id, event_id in result}
     db.session.commit()
     return [inserted[key] for key in unique if key in inserted]

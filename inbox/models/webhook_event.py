@@ -15,9 +15,9 @@ from inbox.models.types import JSONType, UTCDateTime, utcnow
 
 
 class EventState(StrEnum):
-    RECEIVED = "received"  # committed raw, not yet turned into rows
+    RECEIVED = "received"  # committed raw, waiting for the event worker
     PROCESSED = "processed"
-    FAILED = "failed"  # processing raised; `error` says why, `flask events reprocess` retries
+    FAILED = "failed"  # processing raised; `error` says why; retried at `next_attempt_at`
 
 
 class WebhookEvent(db.Model):
@@ -26,6 +26,9 @@ class WebhookEvent(db.Model):
         sa.UniqueConstraint("channel_id", "webhook_event_id"),
         sa.Index("ix_webhook_events_state", "state", "received_at"),
         sa.Index("ix_webhook_events_channel_time", "channel_id", "received_at"),
+        # The event worker's queue: what waits, oldest first; and the older events of a chat.
+        sa.Index("ix_webhook_events_queue", "state", "event_at", "id"),
+        sa.Index("ix_webhook_events_chat", "chat_key", "state", "event_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +45,14 @@ class WebhookEvent(db.Model):
     error: Mapped[str | None] = mapped_column(sa.Text)
     attempts: Mapped[int] = mapped_column(default=0)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "user:U…", "group:C…", "room:R…" (or the channel for events from no chat): LINE's order
+    # is kept within one chat while different chats are derived independently.
+    chat_key: Mapped[str] = mapped_column(sa.String(80), default="")
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a worker has it till then
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a failed one's retry
+    # The event exactly as LINE sent it (JSON, ASCII-escaped), kept only when `payload` had to
+    # replace text a database cannot store (NUL, lone surrogates).
+    original_json: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class WebhookRejection(db.Model):

@@ -1,8 +1,10 @@
 """The notify seam: `announce(row)` in a transaction, emitted only after it commits.
 
-Ids are captured after each flush; after the commit the rows are read afresh (the emitting
-session never sees uncommitted state) and sent to the channel's rooms, one JSON variant per
-audience. With REDIS_URL, Flask-SocketIO's message queue carries them to every process.
+Ids are captured after each flush. After the commit they are handed to the process's emitter
+thread, which reads the rows afresh with its own connection (never a second one checked out by
+the committing request, which has long returned its own), serialises each once per audience
+for everything that arrived meanwhile, and sends them to the channel's rooms. With REDIS_URL,
+Flask-SocketIO's message queue carries them to every process.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
+from inbox.background import BackgroundQueue
 from inbox.extensions import db, socketio
 from inbox.models import Conversation, Message, Role, User
 from inbox.realtime.rooms import AUDIENCES, channel_room
 
 log = logging.getLogger(__name__)
 
+EXTENSION_KEY = "inbox.realtime.emitter"
 PENDING = "inbox.realtime.pending"  # rows announced, waiting for their flush
 FLUSHED = "inbox.realtime.flushed"  # (kind, id) ready to emit after commit
 
@@ -55,10 +59,19 @@ def _after_commit(session: Session) -> None:
     session.info.pop(PENDING, None)
     if not announced or not current_app:
         return
-    try:
-        _emit(announced)
-    except Exception:  # a live update is a courtesy: never fail the committed work
-        log.exception("could not emit live updates")
+    emitter = current_app.extensions.get(EXTENSION_KEY)
+    if emitter is not None:
+        emitter.submit(announced)
+
+
+def _emit_batch(batch: list[set[tuple[str, int]]]) -> None:
+    _emit(set().union(*batch))
+
+
+def flush_live_updates(timeout: float = 5.0) -> bool:
+    """Wait until this app's committed announcements have been emitted."""
+    emitter = current_app.extensions.get(EXTENSION_KEY)
+    return True if emitter is None else emitter.flush(timeout)
 
 
 def _forget(session: Session, *_args: Any) -> None:
@@ -98,7 +111,9 @@ def _emit(announced: set[tuple[str, int]]) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Listen to every session's flushes and commits (once per process)."""
+    """Give the app its emitter; listen to every session's flushes and commits (once per
+    process)."""
+    app.extensions[EXTENSION_KEY] = BackgroundQueue(app, "inbox-emit", _emit_batch)
     if not sa.event.contains(Session, "after_commit", _after_commit):
         sa.event.listen(Session, "after_flush_postexec", _after_flush)
         sa.event.listen(Session, "after_commit", _after_commit)

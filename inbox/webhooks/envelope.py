@@ -8,6 +8,7 @@ else an event carries, including types we do not know, is kept as LINE sent it.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,17 @@ class EnvelopeError(ValueError):
 class Envelope:
     destination: str
     events: list[dict[str, Any]]
+    # The body escapes NUL or a UTF-16 half: some text may need making storable. (Such code
+    # points reach JSON only as \u escapes; valid UTF-8 cannot carry them.)
+    has_unstorable_text: bool = False
 
+
+_UNSTORABLE_ESCAPE = re.compile(
+    rb"\\u(?:0000|[dD][89abAB][0-9a-fA-F]{2}|[dD][c-fC-F][0-9a-fA-F]{2})"
+)
+
+
+LATEST_TIMESTAMP = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z in milliseconds
 
 _REQUIRED_EVENT_FIELDS: tuple[tuple[str, type | tuple[type, ...]], ...] = (
     ("type", str),
@@ -51,6 +62,8 @@ def _check_event(index: int, event: Any) -> None:
         raise EnvelopeError(f"{where}.webhookEventId must be 1 to 64 characters")
     if not event["type"].strip() or len(event["type"]) > 64:
         raise EnvelopeError(f"{where}.type must be 1 to 64 characters")
+    if not 0 <= event["timestamp"] <= LATEST_TIMESTAMP:
+        raise EnvelopeError(f"{where}.timestamp must be milliseconds since 1970, before 9999")
     if not isinstance(event["deliveryContext"].get("isRedelivery"), bool):
         raise EnvelopeError(f"{where}.deliveryContext.isRedelivery must be true or false")
     source = event.get("source")
@@ -58,11 +71,17 @@ def _check_event(index: int, event: Any) -> None:
         raise EnvelopeError(f"{where}.source must be an object")
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")  # Python's json takes it; JSON does not
+
+
 def parse_envelope(body: bytes) -> Envelope:
     """Parse and check a webhook body; raise EnvelopeError naming the first problem."""
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(body, parse_constant=_no_constant)
+    except RecursionError as exc:
+        raise EnvelopeError("The body is nested too deeply") from exc
+    except ValueError as exc:  # bad JSON or UTF-8, NaN, a number of thousands of digits
         raise EnvelopeError(f"The body is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise EnvelopeError("The body must be a JSON object with 'destination' and 'events'")
@@ -74,4 +93,4 @@ def parse_envelope(body: bytes) -> Envelope:
         raise EnvelopeError("'events' is missing or not a list")
     for index, event in enumerate(events):
         _check_event(index, event)
-    return Envelope(destination=destination, events=events)
+    return Envelope(destination, events, bool(_UNSTORABLE_ESCAPE.search(body)))
