@@ -33,7 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from inbox.api import bp as api_bp
     from inbox.audit.routes import bp as audit_bp
     from inbox.auth.routes import bp as auth_bp
-    from inbox.config import DEFAULTS, from_environment
+    from inbox.config import DEFAULTS, from_environment, redis_prefix
     from inbox.extensions import csrf, db, migrate, socketio
     from inbox.history import index as search_index
     from inbox.history.pages import bp as history_bp
@@ -57,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(DEFAULTS)
     app.config.update(from_environment(Path(app.instance_path), given=overrides.keys()))
     app.config.update(overrides)
+    app.config["REDIS_PREFIX"] = redis_prefix(app.config)
 
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -80,7 +81,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     # One SocketIO object serves the process; drop a Redis manager an earlier app left in it.
     socketio.server_options.pop("client_manager", None)
-    socketio.init_app(app, message_queue=app.config["REDIS_URL"], async_mode="threading")
+    socketio.init_app(
+        app,
+        message_queue=app.config["REDIS_URL"],
+        channel=app.config["REDIS_PREFIX"] + "socketio",
+        async_mode="threading",
+    )
     errors.init_app(app)
     line.init_app(app)
     channels.init_app(app)

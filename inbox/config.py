@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
 
 from inbox.crypto import load_encryption_keys
 
@@ -105,6 +108,7 @@ def from_environment(instance_path: Path, given: Iterable[str] = ()) -> dict[str
         # Background jobs, media and profiles.
         "JOB_THREADS": max(1, _number_env("JOB_THREADS", 2)),
         "JOBS_QUEUE": os.environ.get("JOBS_QUEUE", "line-inbox"),
+        "DEPLOYMENT_PREFIX": os.environ.get("DEPLOYMENT_PREFIX") or None,
         "MEDIA_MAX_BYTES": _number_env("MEDIA_MAX_BYTES", 200 * 1024 * 1024),
         "MEDIA_FETCH_ATTEMPTS": max(1, _number_env("MEDIA_FETCH_ATTEMPTS", 6)),
         "MEDIA_TRANSCODING_DEADLINE_SECONDS": _number_env(
@@ -140,3 +144,15 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "JSON_SORT_KEYS": False,
 }
+
+
+def redis_prefix(config: Mapping[str, Any]) -> str:
+    """What every Redis key and channel of this deployment starts with: DEPLOYMENT_PREFIX, or
+    one derived from the database's identity (its URL without the password), so two
+    deployments sharing a Redis (pub/sub ignores the db number) never hear each other."""
+    chosen = config.get("DEPLOYMENT_PREFIX")
+    if chosen:
+        return f"{chosen}:"
+    url = sa.engine.make_url(str(config["SQLALCHEMY_DATABASE_URI"]))
+    identity = url.render_as_string(hide_password=True)  # a new password: the same database
+    return f"line-inbox:{hashlib.sha256(identity.encode()).hexdigest()[:12]}:"

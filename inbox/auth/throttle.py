@@ -161,5 +161,7 @@ def note_success(email: str) -> None:
 def init_app(app: Flask) -> None:
     redis_url = app.config.get("REDIS_URL")
     app.extensions[EXTENSION_KEY] = (
-        RedisFailureLog(redis_url) if redis_url else DatabaseFailureLog()
+        RedisFailureLog(redis_url, prefix=app.config["REDIS_PREFIX"] + "sign-in:")
+        if redis_url
+        else DatabaseFailureLog()
     )

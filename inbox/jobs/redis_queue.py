@@ -51,7 +51,7 @@ class RedisDispatcher:
 def install_dispatcher(app: Flask) -> None:
     """With REDIS_URL: committed jobs go to RQ for `flask jobs worker` processes."""
     app.extensions[DISPATCHER_KEY] = RedisDispatcher(
-        app.config["REDIS_URL"], app.config["JOBS_QUEUE"]
+        app.config["REDIS_URL"], app.config["REDIS_PREFIX"] + app.config["JOBS_QUEUE"]
     )
 
 

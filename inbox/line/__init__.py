@@ -27,7 +27,11 @@ class LinePlatform:
     def __init__(self, app: Flask) -> None:
         self._app_config = app.config  # read when a client is made: the sandbox may repoint it
         redis_url = app.config.get("REDIS_URL")
-        self.limiter: RateLimiter = RedisRateLimiter(redis_url) if redis_url else LocalRateLimiter()
+        self.limiter: RateLimiter = (
+            RedisRateLimiter(redis_url, prefix=app.config["REDIS_PREFIX"] + "rate:")
+            if redis_url
+            else LocalRateLimiter()
+        )
         self._sessions: dict[str, requests.Session] = {}
         self._lock = threading.Lock()
 
