@@ -189,6 +189,32 @@ def test_outage_keeps_it_pending_then_the_same_key_delivers_once(client, make, s
     assert keys == {message.retry_key} and not any(s.path.endswith("/reply") for s in stub.seen)
 
 
+def test_a_push_waits_out_lines_backoff_as_a_later_job_not_a_sleeping_thread(
+    client, make, stub, agent, app
+) -> None:
+    app.config["LINE_RETRY_ATTEMPTS"] = 4  # what a server runs with
+    conversation = conversation_with_message(client, make)
+    db.session.execute(sa.delete(ReplyToken))
+    db.session.commit()
+    stub.route(
+        "/v2/bot/message/push",
+        Reply(429, {"message": "Too many requests"}, {"Retry-After": "30"}),
+        Reply(200, SENT),
+    )
+    send(client, agent, conversation, text="hello")
+    run_due_jobs()
+    assert len(pushes(stub)) == 1  # one try, then the thread is free again
+    job = db.session.scalar(sa.select(Job).where(Job.kind == "messages.send"))
+    assert job.run_after >= utcnow() + timedelta(seconds=25)  # LINE's Retry-After honoured
+    db.session.execute(sa.update(Job).values(run_after=utcnow()))
+    db.session.commit()
+    run_due_jobs()
+    (message,) = outgoing()
+    assert message.delivery_state is DeliveryState.SENT
+    assert message.line_request_id == request_id_of(stub, "/push")
+    assert len({push.headers["X-Line-Retry-Key"] for push in pushes(stub)}) == 1
+
+
 def test_seven_messages_go_as_two_requests_each_with_its_own_key(client, make, stub, agent) -> None:
     conversation = conversation_with_message(client, make)
     db.session.execute(sa.delete(ReplyToken))

@@ -62,20 +62,24 @@ def init_app(app: Flask) -> None:
     app.extensions[CALL_LOG_KEY] = BackgroundQueue(app, "inbox-call-log", _write_call_log)
 
 
-def _client(channel: Channel, access_token: str, recorder: Recorder) -> LineClient:
+def _client(
+    channel: Channel, access_token: str, recorder: Recorder, *, patient: bool = True
+) -> LineClient:
     return line_platform().client(
         rate_key=channel.line_channel_id,
         per_minute=channel.rate_limit_per_minute,
         access_token=access_token,
         channel_id=channel.id,
         recorder=recorder,
+        patient=patient,
     )
 
 
-def line_client(channel: Channel) -> LineClient:
-    """The client for a channel, paced by the channel's own limit."""
+def line_client(channel: Channel, *, patient: bool = True) -> LineClient:
+    """The client for a channel, paced by the channel's own limit. `patient=False`: a job's
+    client that tries once and is rescheduled rather than sleeping through LINE's backoff."""
     recorder = renew_when_rejected if channel.automatic_token else record_in_database
-    return _client(channel, channel.access_token or "", recorder)
+    return _client(channel, channel.access_token or "", recorder, patient=patient)
 
 
 def token_client(channel: Channel) -> LineClient:

@@ -19,6 +19,7 @@ from inbox.line.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 from inbox.line.transport import CallRecord, Recorder, RetryPolicy, Transport
 
 EXTENSION_KEY = "inbox.line"
+IMPATIENT_MAX_WAIT = 1.0  # seconds an impatient client waits for a rate-limit slot
 
 
 class LinePlatform:
@@ -59,8 +60,13 @@ class LinePlatform:
         access_token: str,
         recorder: Recorder,
         channel_id: int | None = None,
+        patient: bool = True,
     ) -> LineClient:
-        """A client paced on `rate_key`'s schedule; `recorder` keeps the log of every attempt."""
+        """A client paced on `rate_key`'s schedule; `recorder` keeps the log of every attempt.
+
+        `patient=False` (for jobs that can come back later): one attempt, and at most a second
+        of waiting for a slot under the rate limit; the caller reschedules itself instead of
+        holding a worker thread through LINE's backoff."""
         config = self._app_config
         transport = Transport(
             session=self._session(rate_key),
@@ -70,8 +76,8 @@ class LinePlatform:
             recorder=recorder,
             channel_id=channel_id,
             timeout=(config["LINE_CONNECT_TIMEOUT"], config["LINE_READ_TIMEOUT"]),
-            retry=RetryPolicy(attempts=config["LINE_RETRY_ATTEMPTS"]),
-            max_wait=config["LINE_RATE_LIMIT_MAX_WAIT"],
+            retry=RetryPolicy(attempts=config["LINE_RETRY_ATTEMPTS"] if patient else 1),
+            max_wait=config["LINE_RATE_LIMIT_MAX_WAIT"] if patient else IMPATIENT_MAX_WAIT,
         )
         return LineClient(
             transport,

@@ -33,7 +33,7 @@ from inbox.realtime import announce
 
 log = logging.getLogger(__name__)
 
-MAX_PUSH_ATTEMPTS = 5
+MAX_PUSH_ATTEMPTS = 10  # with the job's backoff: about 17 minutes of LINE outage ridden out
 
 
 def _mark_sent(chunk: list[Message], mode: UsedMode, result: SendResult) -> None:
@@ -102,7 +102,8 @@ def _push(client: LineClient, conversation: Conversation, chunk: list[Message]) 
             message.error_message = f"retrying: {error}"
             announce(message)
         db.session.commit()
-        raise RetryLater(backoff(chunk[0].send_attempts).total_seconds(), str(error)) from error
+        delay = max(backoff(chunk[0].send_attempts).total_seconds(), error.retry_after or 0.0)
+        raise RetryLater(delay, str(error)) from error
     except LineError as error:
         _mark_failed(chunk, error.message, error)
         return
@@ -131,7 +132,11 @@ def send_messages(payload: dict) -> None:
     except CannotSend as refusal:
         _mark_failed(pending, str(refusal))
         return
+    # A reply is tried at once and may be retried only where LINE surely never got it, which
+    # the patient client knows; a push keeps its retry key, so the job itself comes back later
+    # instead of holding a worker thread through LINE's backoff.
     client = line_client(conversation.channel)
+    pusher = line_client(conversation.channel, patient=False)
     mode = SendMode(payload.get("mode", SendMode.AUTO.value))
     for start in range(0, len(pending), MAX_MESSAGES_PER_SEND):
         chunk = pending[start : start + MAX_MESSAGES_PER_SEND]
@@ -145,4 +150,4 @@ def send_messages(payload: dict) -> None:
                 chunk, str(_l("There is no unused reply token from the last minute; use push."))
             )
             continue
-        _push(client, conversation, chunk)
+        _push(pusher, conversation, chunk)
