@@ -97,6 +97,8 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 
 def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint: the batch's real commit indexes everything at once
     session.flush()
     dirty = session.info.pop(DIRTY, None)
     if dirty:

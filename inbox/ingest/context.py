@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -35,18 +37,51 @@ _SOURCE_ID_FIELDS = {
 }
 
 
+ROWS = "inbox.ingest.rows"  # session.info: rows found or made by their key, in this batch
+
+
+@contextmanager
+def batch_rows() -> Iterator[None]:
+    """Within a batch of events, a contact or conversation found once is not looked up again."""
+    db.session.info[ROWS] = {}
+    try:
+        yield
+    finally:
+        db.session.info.pop(ROWS, None)
+
+
+def forget_batch_rows() -> None:
+    """A savepoint rolled back: rows it made are gone, so nothing found so far is trusted."""
+    if ROWS in db.session.info:
+        db.session.info[ROWS] = {}
+
+
+def channel_of(row: WebhookEvent) -> Channel:
+    """The event's channel, read once per batch."""
+    cache: dict[Any, Any] = db.session.info.get(ROWS, {})
+    key = (Channel, row.channel_id)
+    if key not in cache:
+        cache[key] = db.session.get(Channel, row.channel_id)
+    return cache[key]
+
+
 def get_or_create(model: type[M], lookup: dict[str, Any], **defaults: Any) -> M:
     """Find a row by its unique key or insert it; a concurrent insert of the same key wins."""
+    cache: dict[Any, Any] | None = db.session.info.get(ROWS)
+    key = (model, tuple(sorted(lookup.items())))
+    if cache is not None and key in cache:
+        return cache[key]
     found = db.session.scalar(sa.select(model).filter_by(**lookup))
-    if found is not None:
-        return found
-    try:
-        with db.session.begin_nested():
-            row = model(**lookup, **defaults)
-            db.session.add(row)
-        return row
-    except IntegrityError:
-        return db.session.scalars(sa.select(model).filter_by(**lookup)).one()
+    if found is None:
+        try:
+            with db.session.begin_nested():
+                found = model(**lookup, **defaults)
+                db.session.add(found)
+        except IntegrityError:
+            found = db.session.scalars(sa.select(model).filter_by(**lookup)).one()
+    if cache is not None:
+        cache[key] = found
+    return found
 
 
 @dataclass

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from inbox.extensions import db
+from inbox.ingest.context import batch_rows
 from inbox.ingest.service import ack_first, process_event
 from inbox.models import EventState, WebhookEvent, utcnow
 
@@ -132,15 +133,15 @@ def derive(event_ids: list[int]) -> Drained:
             .order_by(WebhookEvent.event_at, WebhookEvent.id)
             .execution_options(populate_existing=True)
         ).all()
-        for row in rows:
-            row.lease_until = None  # done, or handed back for the next claim
-            if row.state is EventState.PROCESSED or time.monotonic() > deadline:
-                continue
-            if process_event(row):
-                processed += 1
-            else:
-                failed += 1
-                row.next_attempt_at = utcnow() + retry_delay(row.attempts)
+        with batch_rows():
+            for row in rows:
+                if row.state is not EventState.PROCESSED and time.monotonic() <= deadline:
+                    if process_event(row):
+                        processed += 1
+                    else:
+                        failed += 1
+                        row.next_attempt_at = utcnow() + retry_delay(row.attempts)
+                row.lease_until = None  # done, or handed back for the next claim
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()

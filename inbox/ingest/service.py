@@ -14,11 +14,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from inbox.extensions import db
-from inbox.ingest.context import EventContext
+from inbox.ingest.context import EventContext, channel_of, forget_batch_rows
 from inbox.ingest.handlers import handler_for
 from inbox.ingest.raw import store_raw_events
 from inbox.jobs.runner import error_text
-from inbox.models import Channel, EventState, WebhookEvent, utcnow
+from inbox.models import EventState, WebhookEvent, utcnow
 from inbox.webhooks.envelope import Envelope
 
 log = logging.getLogger(__name__)
@@ -81,15 +81,17 @@ def receive_events(channel_id: int, envelope: Envelope) -> IngestResult:
 
 def process_event(row: WebhookEvent) -> bool:
     """Derive rows from one raw event inside a savepoint; on error mark it failed. True if done."""
-    channel = db.session.get(Channel, row.channel_id)
+    channel = channel_of(row)
     assert channel is not None
-    row.attempts += 1
     try:
         with db.session.begin_nested():
             handler_for(row.event_type)(EventContext(channel, row))
     except Exception as exc:
         log.exception("processing webhook event %s failed", row.webhook_event_id)
+        forget_batch_rows()
+        row.attempts += 1
         row.state, row.error = EventState.FAILED, error_text(exc)
         return False
+    row.attempts += 1  # after the savepoint: one UPDATE of the row with its new state
     row.state, row.error, row.processed_at = EventState.PROCESSED, None, utcnow()
     return True

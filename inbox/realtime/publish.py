@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from inbox.background import BackgroundQueue
 from inbox.extensions import db, socketio
@@ -88,7 +88,16 @@ def _emit(announced: set[tuple[str, int]]) -> None:
     message_ids = sorted(row_id for kind, row_id in announced if kind == "message")
     conversation_ids = {row_id for kind, row_id in announced if kind == "conversation"}
     with Session(db.engine) as reader:
-        messages = reader.scalars(sa.select(Message).where(Message.id.in_(message_ids))).all()
+        messages = reader.scalars(
+            sa.select(Message)
+            .where(Message.id.in_(message_ids))
+            .options(
+                selectinload(Message.revisions),
+                selectinload(Message.attachment),
+                selectinload(Message.sender),
+                selectinload(Message.sent_by),
+            )
+        ).all()
         conversation_ids |= {message.conversation_id for message in messages}
         conversations = reader.scalars(
             sa.select(Conversation).where(Conversation.id.in_(conversation_ids))
