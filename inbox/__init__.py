@@ -22,6 +22,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         database,
         errors,
         i18n,
+        ingest,
         jobs,
         line,
         logs,
@@ -91,6 +92,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     line.init_app(app)
     channels.init_app(app)
     jobs.init_app(app)
+    ingest.init_app(app)
     realtime.init_app(app)
     socket_events.init_app(app)
     search_index.init_app(app)

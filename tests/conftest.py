@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -45,9 +46,10 @@ def _migrate(database_url: str, instance: Path) -> None:
         db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgres_server_url() -> Iterator[str]:
-    """A PostgreSQL database made for this run and dropped after it."""
+@contextmanager
+def fresh_postgres_database(label: str = "test") -> Iterator[str]:
+    """A PostgreSQL database made for this block and dropped after it (skipped without the
+    server, failed under CI)."""
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect():
@@ -58,7 +60,7 @@ def postgres_server_url() -> Iterator[str]:
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
-    name = f"inbox_test_{os.getpid()}_{secrets.token_hex(4)}"
+    name = f"inbox_{label}_{os.getpid()}_{secrets.token_hex(4)}"
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:
@@ -69,6 +71,13 @@ def postgres_server_url() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A PostgreSQL database made for this run and dropped after it."""
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

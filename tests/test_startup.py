@@ -4,34 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import requests
 
 from inbox.webhooks.signature import sign
-from tests.app_process import start, stop, wait_up
+from tests.app_process import run_flask, start, stop, wait_up
 from tests.line_events import body_of, text_event
 from tests.sandbox_fixture import free_port
 from tests.sandbox_flows import eventually
-
-ROOT = Path(__file__).parent.parent
-
-
-def run_flask(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 @pytest.fixture

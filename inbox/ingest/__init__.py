@@ -2,7 +2,7 @@
 
 from inbox.ingest.pipeline import Drained, backlog, claim_batch, drain, reprocess
 from inbox.ingest.service import IngestResult, receive_events
-from inbox.ingest.worker import EventWorker, start_event_worker, wake_event_worker
+from inbox.ingest.worker import EventWorker, init_app, start_event_worker, wake_event_worker
 
 __all__ = [
     "Drained",
@@ -11,6 +11,7 @@ __all__ = [
     "backlog",
     "claim_batch",
     "drain",
+    "init_app",
     "receive_events",
     "reprocess",
     "start_event_worker",
