@@ -8,7 +8,7 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from inbox.channels.tokens import ensure_renewals
-from inbox.ingest import start_event_worker
+from inbox.ingest import release_leases, start_event_worker
 from inbox.jobs import start_worker
 
 log = logging.getLogger(__name__)
@@ -29,5 +29,8 @@ def prepare(app: Flask) -> None:
     if app.config.get("REDIS_URL"):
         log.info("events and jobs run in 'flask --app app jobs worker' processes (REDIS_URL)")
     else:
+        with app.app_context():
+            if released := release_leases():
+                log.info("%d event(s) a previous run was deriving are taken up again", released)
         start_event_worker(app)
         start_worker(app, threads=app.config["JOB_THREADS"])

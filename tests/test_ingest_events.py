@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import yaml
 
 from inbox.extensions import db
-from inbox.ingest import claim_batch, drain, handlers
+from inbox.ingest import claim_batch, drain, handlers, release_leases
 from inbox.models import (
     Attachment,
     AttachmentState,
@@ -424,6 +424,14 @@ def test_a_batch_a_crashed_worker_held_is_taken_again_when_its_lease_runs_out(cl
     db.session.commit()
     assert drain().processed == 1
     assert thread()[0].text == "stranded"
+
+
+def test_a_restarted_single_process_takes_up_what_the_killed_one_held(client, make) -> None:
+    channel = make.channel()
+    deliver(client, channel, [text_event("mid-flight")], derive=False)
+    assert claim_batch() != []  # then kill -9
+    assert release_leases() == 1  # python app.py starting again, the only worker there is
+    assert drain().processed == 1 and thread()[0].text == "mid-flight"
 
 
 def test_a_failed_event_is_retried_after_its_delay(client, make, monkeypatch) -> None:

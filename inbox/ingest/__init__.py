@@ -1,6 +1,13 @@
 """Turning LINE webhook events into contacts, conversations and messages."""
 
-from inbox.ingest.pipeline import Drained, backlog, claim_batch, drain, reprocess
+from inbox.ingest.pipeline import (
+    Drained,
+    backlog,
+    claim_batch,
+    drain,
+    release_leases,
+    reprocess,
+)
 from inbox.ingest.service import IngestResult, receive_events
 from inbox.ingest.worker import EventWorker, init_app, start_event_worker, wake_event_worker
 
@@ -13,6 +20,7 @@ __all__ = [
     "drain",
     "init_app",
     "receive_events",
+    "release_leases",
     "reprocess",
     "start_event_worker",
     "wake_event_worker",

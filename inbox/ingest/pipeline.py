@@ -31,7 +31,7 @@ BATCH = 200  # events claimed at once
 # writer, and a webhook's insert must never wait long behind derivation.
 BATCH_SECONDS = 0.1
 ACK_PRIORITY_SECONDS = 0.05  # the longest derivation waits for webhooks storing right now
-LEASE = timedelta(seconds=60)  # a claimed batch is another worker's to take after this
+LEASE = timedelta(seconds=30)  # a claimed batch is another worker's to take after this
 RETRY_LIMIT = 8  # attempts before a failed event waits for `flask events reprocess`
 RETRY_CAP = timedelta(hours=1)
 
@@ -199,6 +199,18 @@ def _lease_any(ids_query: sa.Select, now: datetime) -> list[int]:
         )
     db.session.commit()
     return ids
+
+
+def release_leases() -> int:
+    """The only worker is starting (`python app.py`): what a killed run held is free at once,
+    not after its leases run out."""
+    released = db.session.execute(
+        sa.update(WebhookEvent)
+        .where(WebhookEvent.lease_until.is_not(None))
+        .values(lease_until=None)
+    ).rowcount
+    db.session.commit()
+    return released
 
 
 @dataclass(frozen=True)
