@@ -13,7 +13,7 @@ import re
 from inbox.models import Role
 from tests.browser import ONE_BACKEND, SCREENSHOTS, expect, sign_in
 from tests.real_world import build_real_world
-from tests.sandbox_flows import pooled_line_sessions
+from tests.sandbox_flows import AVATAR, pooled_line_sessions
 
 pytestmark = ONE_BACKEND
 
@@ -81,3 +81,27 @@ def test_a_part_that_cannot_be_drawn_does_not_blank_the_rest(
     page_problems[:] = [
         problem for problem, found in zip(page_problems, logged, strict=True) if not found
     ]
+
+
+def test_a_newcomer_makes_these_states_on_the_sandbox_phone(line_sandbox, make, page) -> None:
+    shop = line_sandbox.provision(name="Phone shop")
+    sign_in(page, line_sandbox.base_url, make.user(Role.AGENT).email)
+    page.goto(line_sandbox.base_url + "/sandbox")
+    page.get_by_text("New LINE user").click()
+    page.get_by_label("Display name").fill("Kenji 健二")
+    page.get_by_label("Already a friend before the inbox was connected").check()
+    page.get_by_role("button", name="Create user").click()
+    hide = page.get_by_role("button", name="Make Get Profile answer 404")
+    expect(hide).to_be_visible()
+    line_sandbox.sandbox.worker.wait_idle(10)
+    assert line_sandbox.events(shop) == []  # a friend already: no follow event
+
+    hide.click()
+    expect(page.get_by_role("button", name="Let Get Profile answer again")).to_be_visible()
+    page.set_input_files(
+        "#file", files=[{"name": "receipt.png", "mimeType": "image/png", "buffer": AVATAR}]
+    )
+    page.get_by_role("button", name="Expire at LINE now").click()
+    expect(page.locator("#messages")).to_contain_text("Deleted at LINE")
+    page.screenshot(path=SCREENSHOTS / "real-world-sandbox-phone.png")
+    assert shop
