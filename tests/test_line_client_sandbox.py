@@ -456,7 +456,8 @@ def test_read_timeout_is_retried_for_reads_and_never_for_replies(
     client = unpaced(read_timeout=0.3)
     line_sandbox.inject_fault("bot_info", status=None, delay=1.0)
     assert client.bot_info()["userId"] == shop.bot_user_id
-    timed_out, answered = line_calls("getBotInfo")
+    # On a loaded machine a retry may time out too; the first did, and the last was answered.
+    timed_out, *_, answered = line_calls("getBotInfo")
     assert (timed_out.status, timed_out.request_id, answered.status) == (None, None, 200)
 
     token = reply_token(line_sandbox, shop, line_sandbox.say(shop, alice, "hi"))
