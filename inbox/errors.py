@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
-from inbox.extensions import db
+from inbox.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,20 @@ def handle_unexpected(error: Exception) -> ResponseReturnValue:
     return handle_http_error(InternalServerError())
 
 
+def handle_database_unavailable(error: OperationalError) -> ResponseReturnValue:
+    """The database is down, unreachable or (SQLite) busy past its wait: nothing the person
+    did wrong, and trying again shortly works. A 503 says so; a 500 would call it a bug."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.path, error.orig)
+    # Who is asking cannot be read now either: answer as to anyone (the language from the
+    # browser), rather than fail again while choosing the answer's language.
+    g._login_user = login_manager.anonymous_user()
+    return handle_http_error(ServiceUnavailable())
+
+
 def init_app(app: Flask) -> None:
-    for handled, handler in ((HTTPException, handle_http_error), (Exception, handle_unexpected)):
+    for handled, handler in (
+        (HTTPException, handle_http_error),
+        (OperationalError, handle_database_unavailable),
+        (Exception, handle_unexpected),
+    ):
         app.register_error_handler(handled, handler)

@@ -6,6 +6,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
 
 from inbox.extensions import db
 from inbox.models import ApiToken, Conversation, ConversationStatus, Role, utcnow
@@ -64,6 +65,22 @@ def sign_in(client, user) -> str:
     )
     assert response.status_code == 302
     return token.decode()
+
+
+def test_a_database_outage_is_a_503_not_a_500(client, make) -> None:
+    headers = make.auth_header(Role.AGENT)
+
+    def refuse(conn, cursor, statement, *args) -> None:
+        raise OperationalError(statement, {}, Exception("database is locked"))
+
+    sa.event.listen(db.engine, "before_cursor_execute", refuse)
+    try:
+        answer = client.get("/api/conversations", headers=headers)
+        page = client.get("/login")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", refuse)
+    assert answer.status_code == 503 and "try again" in answer.json["message"]
+    assert page.status_code in (200, 503)  # the sign-in page needs no database until posted
 
 
 def test_signed_in_session_reads_the_api(client, make) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -37,6 +38,9 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
 def authenticate_bearer(header: str | None) -> User | None:
     """The user behind `Authorization: Bearer <token>`, if the token is live."""
     if not header or not header.lower().startswith("bearer "):
@@ -51,8 +55,12 @@ def authenticate_bearer(header: str | None) -> User | None:
     )
     if api_token is None or not api_token.user.is_active:
         return None
-    api_token.last_used_at = utcnow()
-    db.session.commit()
+    now = utcnow()
+    # "Last used" to the minute: a write on every API call would queue every reader behind
+    # SQLite's one writer (and cost PostgreSQL a row version per request).
+    if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_PRECISION:
+        api_token.last_used_at = now
+        db.session.commit()
     return api_token.user
 
 
