@@ -127,6 +127,14 @@ def derive(event_ids: list[int]) -> Drained:
     processed = failed = 0
     deadline = time.monotonic() + BATCH_SECONDS
     try:
+        # Write first: on SQLite a transaction that reads and then writes fails at once if
+        # another writer committed in between (WAL snapshots); one that writes first waits its
+        # turn. Renewing the lease is that first write.
+        db.session.execute(
+            sa.update(WebhookEvent)
+            .where(WebhookEvent.id.in_(event_ids))
+            .values(lease_until=utcnow() + LEASE)
+        )
         rows = db.session.scalars(
             sa.select(WebhookEvent)
             .where(WebhookEvent.id.in_(event_ids))
@@ -145,11 +153,22 @@ def derive(event_ids: list[int]) -> Drained:
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
-        log.exception(
-            "database error while deriving %d events; they will be claimed again", len(event_ids)
-        )
-        return Drained(failed=len(event_ids))
+        log.exception("database error while deriving %d events; trying again", len(event_ids))
+        _hand_back(event_ids)
+        return Drained()
     return Drained(processed, failed)
+
+
+def _hand_back(event_ids: list[int]) -> None:
+    """A batch the database refused (busy, a blip): free for the next claim at once; if even
+    this fails, its lease runs out on its own."""
+    try:
+        db.session.execute(
+            sa.update(WebhookEvent).where(WebhookEvent.id.in_(event_ids)).values(lease_until=None)
+        )
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
 
 
 def drain(limit: int = BATCH, max_batches: int = 1_000) -> Drained:
@@ -162,7 +181,10 @@ def drain(limit: int = BATCH, max_batches: int = 1_000) -> Drained:
         ids = claim_batch(limit)
         if not ids:
             break
-        done += derive(ids)
+        derived = derive(ids)
+        if not (derived.processed or derived.failed):
+            break  # handed back (the database refused) or done elsewhere: look again later
+        done += derived
     return done
 
 

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from sqlalchemy.exc import OperationalError
+
 from inbox.extensions import db
 from inbox.ingest.context import EventContext, channel_of, forget_batch_rows
 from inbox.ingest.handlers import handler_for
@@ -86,6 +88,8 @@ def process_event(row: WebhookEvent) -> bool:
     try:
         with db.session.begin_nested():
             handler_for(row.event_type)(EventContext(channel, row))
+    except OperationalError:
+        raise  # the database, not the event: the whole batch is tried again
     except Exception as exc:
         log.exception("processing webhook event %s failed", row.webhook_event_id)
         forget_batch_rows()
