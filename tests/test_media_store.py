@@ -169,16 +169,21 @@ def test_keys_outside_the_store_are_refused(app, store_kind, key) -> None:
         store.delete(key)
 
 
-def test_served_with_range_and_etag(app, client, make, store_kind) -> None:
-    """What a browser's image and video player asks of /media, the same from both stores."""
-    data = bytes(range(256)) * 40
+def stored_picture(make, data: bytes) -> str:
+    """A contact whose cached picture is `data`; the picture's /media address."""
     media_store().save_stream([data], "pictures/contacts/9.png", len(data))
     contact = Contact(
         channel_id=make.channel().id, line_user_id="U9", picture_path="pictures/contacts/9.png"
     )
     db.session.add(contact)
     db.session.commit()
-    url, agent = f"/media/contacts/{contact.id}/picture", make.auth_header(Role.AGENT)
+    return f"/media/contacts/{contact.id}/picture"
+
+
+def test_served_with_range_and_etag(app, client, make, store_kind) -> None:
+    """What a browser's image and video player asks of /media, the same from both stores."""
+    data = bytes(range(256)) * 40
+    url, agent = stored_picture(make, data), make.auth_header(Role.AGENT)
 
     whole = client.get(url, headers=agent)
     assert whole.status_code == 200 and whole.data == data
@@ -207,6 +212,30 @@ def test_served_with_range_and_etag(app, client, make, store_kind) -> None:
     assert client.get(url).status_code in (302, 401)  # signed-in agents only
     media_store().delete("pictures/contacts/9.png")
     assert client.get(url, headers=agent).status_code == 404
+
+
+def test_s3_is_asked_for_only_the_bytes_served(app, client, make, s3_endpoint, bucket) -> None:
+    """A seek in a long video fetches that range from the bucket, not the whole object; a
+    cached copy that is still fresh fetches nothing."""
+    use_s3(app, s3_endpoint, bucket)
+    data = bytes(range(256)) * 400
+    url, agent = stored_picture(make, data), make.auth_header(Role.AGENT)
+    asked: list[str | None] = []
+
+    def record(request, **_) -> None:
+        asked.append(request.headers.get("Range", b"").decode() or None)
+
+    media_store().client.meta.events.register("before-send.s3.GetObject", record)
+    etag = client.get(url, headers=agent).headers["ETag"]
+    assert client.get(url, headers={**agent, "Range": "bytes=5000-5099"}).status_code == 206
+    assert client.get(url, headers={**agent, "Range": "bytes=-10"}).status_code == 206
+    assert client.get(url, headers={**agent, "If-None-Match": etag}).status_code == 304
+    assert client.head(url, headers=agent).status_code == 200
+    assert asked == [
+        f"bytes=0-{len(data) - 1}",
+        "bytes=5000-5099",
+        f"bytes={len(data) - 10}-{len(data) - 1}",
+    ]
 
 
 # -- end to end on S3 ---------------------------------------------------------------------
