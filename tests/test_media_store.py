@@ -46,24 +46,27 @@ def s3_endpoint() -> Iterator[str]:
 def bucket(s3_endpoint: str):
     """A fresh bucket for the test, as a boto3 Bucket to look inside it."""
     resource = boto3.resource("s3", endpoint_url=s3_endpoint, region_name=REGION)
-    made = resource.create_bucket(Bucket=f"media-{uuid.uuid4().hex[:12]}")
-    return made
+    yield resource.create_bucket(Bucket=f"media-{uuid.uuid4().hex[:12]}")
+    resource.meta.client.close()  # pooled sockets left to the garbage collector fail a test
 
 
-def use_s3(app, s3_endpoint: str, bucket) -> None:
-    """Switch the app to MEDIA_STORE=s3://bucket/prefix, as that setting does at start-up."""
+@pytest.fixture
+def s3_media(app, s3_endpoint: str, bucket):
+    """The app switched to MEDIA_STORE=s3://bucket/prefix, as that setting does at start-up."""
     app.config.update(
         MEDIA_STORE=f"s3://{bucket.name}/{PREFIX}",
         MEDIA_S3_ENDPOINT_URL=s3_endpoint,
         MEDIA_S3_REGION=REGION,
     )
     storage.init_app(app)
+    yield bucket
+    media_store().close()
 
 
 @pytest.fixture(params=["local", "s3"])
 def store_kind(request: pytest.FixtureRequest, app) -> str:
     if request.param == "s3":
-        use_s3(app, request.getfixturevalue("s3_endpoint"), request.getfixturevalue("bucket"))
+        request.getfixturevalue("s3_media")
     return request.param
 
 
@@ -214,10 +217,9 @@ def test_served_with_range_and_etag(app, client, make, store_kind) -> None:
     assert client.get(url, headers=agent).status_code == 404
 
 
-def test_s3_is_asked_for_only_the_bytes_served(app, client, make, s3_endpoint, bucket) -> None:
+def test_s3_is_asked_for_only_the_bytes_served(app, client, make, s3_media) -> None:
     """A seek in a long video fetches that range from the bucket, not the whole object; a
     cached copy that is still fresh fetches nothing."""
-    use_s3(app, s3_endpoint, bucket)
     data = bytes(range(256)) * 400
     url, agent = stored_picture(make, data), make.auth_header(Role.AGENT)
     asked: list[str | None] = []
@@ -242,9 +244,8 @@ def test_s3_is_asked_for_only_the_bytes_served(app, client, make, s3_endpoint, b
 
 
 def test_a_photo_from_line_lands_in_the_bucket_and_reaches_the_agent(
-    app, make, line_sandbox, s3_endpoint, bucket
+    app, make, line_sandbox, s3_media, bucket
 ) -> None:
-    use_s3(app, s3_endpoint, bucket)
     shop = line_sandbox.provision(name="Noodle shop")
     alice = line_sandbox.user("Alice", channel=shop)
     agent = make.auth_header(Role.AGENT)
@@ -276,9 +277,8 @@ def test_a_photo_from_line_lands_in_the_bucket_and_reaches_the_agent(
 
 
 def test_an_agents_image_is_kept_in_the_bucket_and_offered_to_line(
-    app, client, make, stub, s3_endpoint, bucket, request
+    app, client, make, stub, s3_media, bucket, request
 ) -> None:
-    use_s3(app, s3_endpoint, bucket)
     chat, agent, image = request.getfixturevalue("conversation"), make.auth_header(), png()
     refused = upload(client, agent, chat, b"not really a png", "fake.png", "image/png")
     assert refused.status_code == 400

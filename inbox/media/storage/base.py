@@ -76,3 +76,7 @@ class MediaStore(ABC):
         self, key: str, *, mimetype: str, as_attachment: bool, download_name: str, max_age: int
     ) -> Response | None:
         """A response with the file, honouring ETag, If-None-Match and Range; None if missing."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Let go of any open connections (the app's store lives as long as its process)."""

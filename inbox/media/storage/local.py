@@ -51,6 +51,9 @@ class LocalStore(MediaStore):
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
+    def close(self) -> None:
+        """Nothing stays open between calls."""
+
     def send(
         self, key: str, *, mimetype: str, as_attachment: bool, download_name: str, max_age: int
     ) -> Response | None:

@@ -155,6 +155,9 @@ class S3Store(MediaStore):
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self.object_key(key))
 
+    def close(self) -> None:
+        self.client.close()
+
     def _head(self, key: str) -> Mapping[str, Any] | None:
         try:
             return self.client.head_object(Bucket=self.bucket, Key=self.object_key(key))
