@@ -39,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from inbox.history import index as search_index
     from inbox.history.pages import bp as history_bp
     from inbox.home import bp as home_bp
+    from inbox.media import storage as media_storage
     from inbox.media.routes import bp as media_bp
     from inbox.models.types import render_migration_item
     from inbox.realtime import events as socket_events
@@ -90,6 +91,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     errors.init_app(app)
     line.init_app(app)
+    media_storage.init_app(app)
     channels.init_app(app)
     jobs.init_app(app)
     ingest.init_app(app)

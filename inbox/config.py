@@ -80,6 +80,12 @@ def from_environment(instance_path: Path, given: Iterable[str] = ()) -> dict[str
             "LINE_DATA_API_BASE_URL", "https://api-data.line.me"
         ),
         "MEDIA_DIR": os.environ.get("MEDIA_DIR") or str(instance_path / "media"),
+        # s3://bucket/prefix for an S3-compatible bucket (shared by every host); else a folder.
+        "MEDIA_STORE": os.environ.get("MEDIA_STORE") or None,
+        "MEDIA_S3_ENDPOINT_URL": os.environ.get("MEDIA_S3_ENDPOINT_URL")
+        or os.environ.get("AWS_ENDPOINT_URL")
+        or None,
+        "MEDIA_S3_REGION": os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         # Each thread holds at most one connection: the pool is the server's threads plus the
         # background ones (job threads, event worker, live updates, call log), with room to spare.

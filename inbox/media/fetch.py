@@ -1,4 +1,4 @@
-"""The media.fetch job: bring a user's image, video, audio or file from LINE into MEDIA_DIR."""
+"""The media.fetch job: bring a user's image, video, audio or file from LINE to the media store."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from inbox.line.errors import (
     LineError,
     LineNotFound,
 )
-from inbox.media.storage import CHUNK_BYTES, TooLarge, store_stream
+from inbox.media.storage import CHUNK_BYTES, TooLarge, media_store
 from inbox.models import Attachment, AttachmentState, Channel, Message, utcnow
 from inbox.realtime import announce
 
@@ -62,7 +62,7 @@ def _download(client: LineClient, message: Message, relative: str, *, preview: b
         declared = int(response.headers.get("Content-Length") or 0)
         if declared > limit:
             raise TooLarge(limit)
-        size = store_stream(response.iter_content(CHUNK_BYTES), relative, limit)
+        size = media_store().save_stream(response.iter_content(CHUNK_BYTES), relative, limit)
         content_type = response.headers.get("Content-Type", "application/octet-stream")
         return size, content_type.split(";")[0].strip(), response.headers.get("X-Line-Request-Id")
 

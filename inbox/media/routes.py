@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import mimetypes
+import posixpath
 
-from flask import Blueprint, Response, abort, send_file
+from flask import Blueprint, Response, abort
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,7 +13,7 @@ from flask_login import current_user
 from inbox.api.serializers import sees_history
 from inbox.auth import roles_required
 from inbox.extensions import db
-from inbox.media.storage import resolve
+from inbox.media.storage import media_store
 from inbox.models import Attachment, AttachmentState, Contact, Conversation, Role
 from inbox.outgoing.media import open_public_link
 
@@ -25,18 +26,16 @@ INLINE_PREFIXES = ("image/", "video/", "audio/")
 def _send(
     relative: str, content_type: str, *, download_name: str | None, force_download: bool
 ) -> Response:
-    path = resolve(relative)
-    if not path.is_file():
-        abort(404, _("The file is missing from the media store."))
     inline = content_type.startswith(INLINE_PREFIXES) and content_type != "image/svg+xml"
-    response = send_file(
-        path,
+    response = media_store().send(
+        relative,
         mimetype=content_type if inline else "application/octet-stream",
         as_attachment=force_download or not inline,
-        download_name=download_name or path.name,
-        conditional=True,  # ETag, If-Modified-Since and Range (video and audio seek)
+        download_name=download_name or posixpath.basename(relative),
         max_age=3600,
     )
+    if response is None:
+        abort(404, _("The file is missing from the media store."))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, max-age=3600"

@@ -18,7 +18,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from PIL import Image, ImageDraw, UnidentifiedImageError
 
 from inbox.extensions import db
-from inbox.media.storage import CHUNK_BYTES, TooLarge, resolve, store_stream
+from inbox.media.storage import CHUNK_BYTES, TooLarge, media_store
 from inbox.models import Attachment, AttachmentState, Conversation, Message, User, utcnow
 from inbox.outgoing.service import CannotSend, Outgoing, SendMode, check_can_send, queue_messages
 
@@ -121,18 +121,19 @@ def queue_media(
     spec = KINDS[kind]
     stem = f"outgoing/{conversation.channel_id}/{utcnow():%Y/%m}/{uuid.uuid4().hex}"
     original = stem + spec["types"][content_type]
+    store = media_store()
     try:
-        size = store_stream(iter(lambda: upload.read(CHUNK_BYTES), b""), original, spec["max"])
+        size = store.save_stream(iter(lambda: upload.read(CHUNK_BYTES), b""), original, spec["max"])
         if size == 0:
             raise CannotSend(str(_l("The file is empty.")), "empty")
-        with open(resolve(original), "rb") as stored:
+        with store.open_read(original) as stored:
             preview_bytes = _preview_of(stored if kind == "image" else preview)
-        store_stream([preview_bytes], stem + ".preview.jpg", PREVIEW_MAX_BYTES)
+        store.save_stream([preview_bytes], stem + ".preview.jpg", PREVIEW_MAX_BYTES)
     except TooLarge as exc:
-        resolve(original).unlink(missing_ok=True)
+        store.delete(original)
         raise CannotSend(str(_l("The file is too large for LINE.")), "too_large") from exc
     except CannotSend:
-        resolve(original).unlink(missing_ok=True)
+        store.delete(original)
         raise
     attachment = Attachment(
         kind=kind,

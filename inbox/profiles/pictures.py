@@ -11,7 +11,7 @@ import requests
 from flask import current_app
 
 from inbox.line import line_platform
-from inbox.media.storage import CHUNK_BYTES, TooLarge, store_stream
+from inbox.media.storage import CHUNK_BYTES, TooLarge, media_store
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def picture_url_allowed(url: str) -> bool:
 
 
 def cache_picture(url: str | None, relative_stem: str) -> str | None:
-    """Download a picture LINE pointed us to; return its path under MEDIA_DIR, or None.
+    """Download a picture LINE pointed us to; return its key in the media store, or None.
 
     The URL comes from LINE's API, but it is still checked against LINE's picture hosts:
     the server never fetches an arbitrary address.
@@ -52,7 +52,8 @@ def cache_picture(url: str | None, relative_stem: str) -> str | None:
                 return None
             extension = mimetypes.guess_extension(content_type) or ".img"
             relative = f"{relative_stem}{extension}"
-            store_stream(response.iter_content(CHUNK_BYTES), relative, PICTURE_MAX_BYTES)
+            chunks = response.iter_content(CHUNK_BYTES)
+            media_store().save_stream(chunks, relative, PICTURE_MAX_BYTES)
             return relative
     except (requests.RequestException, TooLarge) as error:
         log.warning("could not cache picture %s: %s", url, error)
