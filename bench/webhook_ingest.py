@@ -167,6 +167,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="load per endpoint and size")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--sizes", default="1,100", help="events per body, comma-separated")
+    parser.add_argument("--drain-limit", type=float, default=30.0, help="seconds to wait")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="inbox-bench-"))
     url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
@@ -195,9 +196,10 @@ def main() -> None:
         load_seconds = time.perf_counter() - started
         waiting_at_end = derived_backlog(app)
         drain_started = time.perf_counter()
-        while derived_backlog(app) > 0 and time.perf_counter() - drain_started < 300:
+        while derived_backlog(app) > 0 and time.perf_counter() - drain_started < args.drain_limit:
             time.sleep(0.1)
         drain_seconds = time.perf_counter() - drain_started
+        left = derived_backlog(app)
         for name, figures in (("no-op", baseline), ("inbox", inbox)):
             share = f"{inbox['rate'] / baseline['rate']:>8.0%}" if name == "inbox" else ""
             print(
@@ -206,10 +208,11 @@ def main() -> None:
             )
         events = inbox["requests"] * size
         derived_during_load = events - (waiting_at_end - stored_before)
+        after = (waiting_at_end - left) / drain_seconds if drain_seconds else 0.0
         print(
             f"{'':>11} derivation: {derived_during_load / load_seconds:,.0f} events/s while the"
-            f" load ran; backlog of {waiting_at_end:,} events back to zero"
-            f" {drain_seconds:.1f} s after"
+            f" load ran, {after:,.0f} events/s after it; backlog {waiting_at_end:,} events,"
+            f" {left:,} left {drain_seconds:.1f} s later"
         )
     worker.stop()
     server.shutdown()
