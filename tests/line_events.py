@@ -12,7 +12,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from inbox.ingest import drain
+from inbox.ingest import backlog, drain
 from inbox.models import Channel
 from inbox.webhooks.signature import sign
 
@@ -94,7 +94,7 @@ def deliver(
     sent_headers.update(headers or {})
     answer = client.post(channel.webhook_path, data=body, headers=sent_headers)
     if derive and answer.status_code == 200:
-        drain()
+        derive_everything()
     return answer
 
 
@@ -116,3 +116,15 @@ def fixture_events(name: str = "webhook-v3.json") -> list[dict[str, Any]]:
         if item["type"] == "messageEdited":
             item["message"]["id"] = first_text_id
     return events
+
+
+def derive_everything(timeout: float = 10.0) -> None:
+    """Derive every stored event here and now, or wait for the worker that holds some."""
+    deadline = time.monotonic() + timeout
+    while True:
+        drain()
+        if backlog().waiting == 0:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"stored events still waiting after {timeout} s")
+        time.sleep(0.02)

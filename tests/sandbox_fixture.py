@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from io import BytesIO
@@ -27,7 +26,6 @@ from werkzeug.serving import make_server
 
 from inbox import sandbox as sandbox_package
 from inbox.extensions import db
-from inbox.ingest import backlog, drain
 from inbox.models import Channel
 from inbox.sandbox import simulate
 from inbox.sandbox.delivery import DeliveryWorker
@@ -36,6 +34,7 @@ from inbox.sandbox.platform import API_PREFIX, DATA_PREFIX
 from inbox.sandbox.platform.assertions import issue_assertion_key
 from inbox.sandbox.provision import ProvisionedChannel, create_platform_channel, register_in_inbox
 from inbox.sandbox.state import EXTENSION_KEY, Sandbox
+from tests.line_events import derive_everything
 
 Chat = tuple[str, str]
 
@@ -294,18 +293,6 @@ class LineSandbox:
         if not self.sandbox.worker.wait_idle(timeout):
             raise TimeoutError(f"webhook deliveries still pending after {timeout} s")
         derive_everything(timeout)
-
-
-def derive_everything(timeout: float = 10.0) -> None:
-    """Derive every stored event here and now, or wait for the worker that holds some."""
-    deadline = time.monotonic() + timeout
-    while True:
-        drain()
-        if backlog().waiting == 0:
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"stored events still waiting after {timeout} s")
-        time.sleep(0.02)
 
 
 @contextmanager
