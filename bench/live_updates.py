@@ -1,0 +1,211 @@
+"""Webhook to agent screen: how long a customer's message takes to reach agents' sockets, with
+many agents connected and events flowing in the background, beside a bare Socket.IO emit on
+the same server, in one run.
+
+    .venv/bin/python bench/live_updates.py [--database-url URL] [--agents 50]
+                                           [--background 200] [--probes 60]
+
+Serves the app as `python app.py` does (Werkzeug's threaded server, the event worker and the
+live-update thread in one process). In a second process, AGENTS Socket.IO clients connect
+(one per agent, with their API tokens), a load thread posts BACKGROUND events a second as
+signed webhooks, and PROBES marked messages are posted one at a time: the latency is from the
+webhook's POST to the first agent socket that hears it. The baseline posts to an endpoint of
+the same server that emits the marker to the same room at once (no database, no worker).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask import jsonify, request
+from flask_migrate import upgrade
+from werkzeug.serving import make_server
+
+from inbox import create_app
+from inbox.admin.users_service import issue_token
+from inbox.extensions import csrf, db, socketio
+from inbox.ingest import start_event_worker
+from inbox.models import Channel, Role, User
+from inbox.realtime.rooms import channel_room
+
+SECRET = "bench-secret"
+
+
+def build(url: str, workdir: Path, agents: int):
+    app = create_app(
+        {
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": str(workdir),
+            "REDIS_URL": None,
+            "LINE_SANDBOX": False,
+            "LINE_API_BASE_URL": "http://127.0.0.1:9",
+        }
+    )
+    with app.app_context():
+        upgrade()
+        channel = Channel(
+            line_channel_id=f"live{time.time_ns()}", name="Bench", secret=SECRET, access_token="t"
+        )
+        db.session.add(channel)
+        db.session.commit()
+        tokens = []
+        for n in range(agents):
+            user = User(email=f"agent{n}@bench.test", roles=[Role.AGENT])
+            db.session.add(user)
+            db.session.flush()
+            tokens.append(issue_token(user, "bench")[1])
+        db.session.commit()
+        room = channel_room(channel.id, "agents")
+
+    @app.post("/bench/echo")
+    @csrf.exempt
+    def echo():
+        """The baseline: emit the marker to the agents' room at once."""
+        socketio.emit("message", {"text": request.get_json()["text"]}, to=room)
+        return jsonify({"ok": True})
+
+    return app, channel.line_channel_id, tokens
+
+
+def _measure(base: str, line_channel_id: str, tokens: list[str], rate: int, probes: int) -> dict:
+    import requests
+    import socketio as socketio_client
+
+    from inbox.webhooks.signature import sign
+    from tests.line_events import body_of, text_event
+
+    heard: dict[str, float] = {}
+    lock = threading.Lock()
+
+    def listener(payload: dict) -> None:
+        text = (payload or {}).get("text") or ""
+        if text.startswith("probe-"):
+            with lock:
+                heard.setdefault(text, time.perf_counter())
+
+    clients = []
+    for token in tokens:
+        client = socketio_client.Client(reconnection=False)
+        client.on("message", listener)
+        client.connect(base, auth={"token": token}, transports=["polling"])
+        clients.append(client)
+
+    webhook = f"{base}/webhooks/line/{line_channel_id}"
+    stop = threading.Event()
+
+    def background() -> None:
+        session = requests.Session()
+        per_body, users = 20, [f"U{n:032d}" for n in range(40)]
+        while not stop.is_set():
+            started = time.perf_counter()
+            events = [
+                text_event("บ่าย", source={"type": "user", "userId": users[n % 40]})
+                for n in range(per_body)
+            ]
+            body = body_of(events)
+            session.post(
+                webhook, data=body, headers={"X-Line-Signature": sign(SECRET, body)}, timeout=10
+            )
+            stop.wait(max(0.0, per_body / rate - (time.perf_counter() - started)))
+
+    def probe(post) -> list[float]:
+        latencies = []
+        for _ in range(probes):
+            marker = f"probe-{uuid.uuid4().hex}"
+            started = time.perf_counter()
+            post(marker)
+            deadline = started + 3  # unheard by then: counted as not heard
+            while marker not in heard and time.perf_counter() < deadline:
+                time.sleep(0.001)
+            if marker in heard:
+                latencies.append((heard[marker] - started) * 1000)
+            time.sleep(0.2)
+        return sorted(latencies)
+
+    session = requests.Session()
+
+    def post_webhook(marker: str) -> None:
+        body = body_of([text_event(marker, source={"type": "user", "userId": "U" + "f" * 32})])
+        session.post(
+            webhook, data=body, headers={"X-Line-Signature": sign(SECRET, body)}, timeout=10
+        )
+
+    def post_echo(marker: str) -> None:
+        answer = session.post(
+            f"{base}/bench/echo",
+            data=json.dumps({"text": marker}),
+            headers={"Content-Type": "application/json"},
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text[:200]
+
+    loader = threading.Thread(target=background, daemon=True)
+    loader.start()
+    results = {"inbox": probe(post_webhook), "emit": probe(post_echo)}
+    stop.set()
+    loader.join(5)
+    for client in clients:
+        client.disconnect()
+    return {
+        name: {
+            "p50": statistics.median(values) if values else float("nan"),
+            "p99": values[max(int(len(values) * 0.99) - 1, 0)] if values else float("nan"),
+            "heard": len(values),
+        }
+        for name, values in results.items()
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument("--agents", type=int, default=50)
+    parser.add_argument("--background", type=int, default=200, help="events per second")
+    parser.add_argument("--probes", type=int, default=60)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="inbox-bench-"))
+    url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    app, line_channel_id, tokens = build(url, workdir, args.agents)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    port = server.socket.getsockname()[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    worker = start_event_worker(app)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        figures = pool.submit(
+            _measure,
+            f"http://127.0.0.1:{port}",
+            line_channel_id,
+            tokens,
+            args.background,
+            args.probes,
+        ).result()
+    print(
+        f"backend: {url.split(':')[0]}; {args.agents} agent sockets; {args.background} background"
+        f" events/s; {args.probes} probes each"
+    )
+    print(f"{'path':>28} {'p50 ms':>8} {'p99 ms':>8} {'heard':>6}")
+    for name, label in (
+        ("inbox", "webhook -> agent sockets"),
+        ("emit", "bare emit -> agent sockets"),
+    ):
+        row = figures[name]
+        print(f"{label:>28} {row['p50']:>8.1f} {row['p99']:>8.1f} {row['heard']:>6}")
+    worker.stop()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
