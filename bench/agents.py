@@ -16,23 +16,18 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import multiprocessing
 import random
-import statistics
 import sys
-import tempfile
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask import jsonify
 from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
-from inbox import create_app
+from bench.serving import bench_app, in_own_process, percentiles, serve
 from inbox.admin.users_service import issue_token
 from inbox.extensions import db
 from inbox.ingest import drain, receive_events, start_event_worker
@@ -41,17 +36,8 @@ from inbox.webhooks.envelope import parse_envelope
 from tests.line_events import body_of, text_event
 
 
-def build(url: str, workdir: Path, agents: int):
-    app = create_app(
-        {
-            "SECRET_KEY": "bench",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": str(workdir),
-            "REDIS_URL": None,
-            "LINE_SANDBOX": False,
-            "LINE_API_BASE_URL": "http://127.0.0.1:9",
-        }
-    )
+def build(database_url: str | None, agents: int):
+    app, url = bench_app(database_url)
 
     @app.get("/bench/noop")
     def noop():
@@ -79,7 +65,7 @@ def build(url: str, workdir: Path, agents: int):
             tokens.append(issue_token(user, "bench")[1])
         db.session.commit()
         conversations = list(db.session.scalars(db.select(Conversation.id)))
-    return app, tokens, conversations
+    return app, url, tokens, conversations
 
 
 def _agent_load(
@@ -140,11 +126,9 @@ def _agent_load(
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    latencies.sort()
     return {
         "rate": len(latencies) / elapsed,
-        "p50": statistics.median(latencies),
-        "p99": latencies[max(int(len(latencies) * 0.99) - 1, 0)],
+        **percentiles(latencies),
         "requests": len(latencies),
         "errors": len(errors),
         "kinds": sorted(set(errors))[:5],
@@ -152,8 +136,7 @@ def _agent_load(
 
 
 def load(*args) -> dict:
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(_agent_load, *args).result()
+    return in_own_process(_agent_load, *args)
 
 
 def main() -> None:
@@ -162,12 +145,8 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="inbox-bench-"))
-    url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
-    app, tokens, conversations = build(url, workdir, args.agents)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    port = server.socket.getsockname()[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app, url, tokens, conversations = build(args.database_url, args.agents)
+    server, port = serve(app)
     worker = start_event_worker(app)
     backend = url.split(":")[0]
     print(

@@ -17,23 +17,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
-import statistics
 import sys
-import tempfile
 import threading
 import time
 import uuid
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask import jsonify, request
 from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
-from inbox import create_app
+from bench.serving import bench_app, in_own_process, percentiles, serve
 from inbox.admin.users_service import issue_token
 from inbox.extensions import csrf, db, socketio
 from inbox.ingest import start_event_worker
@@ -43,17 +38,8 @@ from inbox.realtime.rooms import channel_room
 SECRET = "bench-secret"
 
 
-def build(url: str, workdir: Path, agents: int):
-    app = create_app(
-        {
-            "SECRET_KEY": "bench",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": str(workdir),
-            "REDIS_URL": None,
-            "LINE_SANDBOX": False,
-            "LINE_API_BASE_URL": "http://127.0.0.1:9",
-        }
-    )
+def build(database_url: str | None, agents: int):
+    app, url = bench_app(database_url)
     with app.app_context():
         upgrade()
         channel = Channel(
@@ -77,7 +63,7 @@ def build(url: str, workdir: Path, agents: int):
         socketio.emit("message", {"text": request.get_json()["text"]}, to=room)
         return jsonify({"ok": True})
 
-    return app, channel.line_channel_id, tokens
+    return app, url, channel.line_channel_id, tokens
 
 
 def _measure(base: str, line_channel_id: str, tokens: list[str], rate: int, probes: int) -> dict:
@@ -159,14 +145,7 @@ def _measure(base: str, line_channel_id: str, tokens: list[str], rate: int, prob
     loader.join(5)
     for client in clients:
         client.disconnect()
-    return {
-        name: {
-            "p50": statistics.median(values) if values else float("nan"),
-            "p99": values[max(int(len(values) * 0.99) - 1, 0)] if values else float("nan"),
-            "heard": len(values),
-        }
-        for name, values in results.items()
-    }
+    return {name: {**percentiles(values), "heard": len(values)} for name, values in results.items()}
 
 
 def main() -> None:
@@ -176,22 +155,17 @@ def main() -> None:
     parser.add_argument("--background", type=int, default=200, help="events per second")
     parser.add_argument("--probes", type=int, default=60)
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="inbox-bench-"))
-    url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
-    app, line_channel_id, tokens = build(url, workdir, args.agents)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    port = server.socket.getsockname()[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app, url, line_channel_id, tokens = build(args.database_url, args.agents)
+    server, port = serve(app)
     worker = start_event_worker(app)
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        figures = pool.submit(
-            _measure,
-            f"http://127.0.0.1:{port}",
-            line_channel_id,
-            tokens,
-            args.background,
-            args.probes,
-        ).result()
+    figures = in_own_process(
+        _measure,
+        f"http://127.0.0.1:{port}",
+        line_channel_id,
+        tokens,
+        args.background,
+        args.probes,
+    )
     print(
         f"backend: {url.split(':')[0]}; {args.agents} agent sockets; {args.background} background"
         f" events/s; {args.probes} probes each"

@@ -19,22 +19,17 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import multiprocessing
-import statistics
 import sys
-import tempfile
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask import jsonify, request
 from flask_migrate import upgrade
-from werkzeug.serving import make_server
 
-from inbox import create_app
+from bench.serving import bench_app, in_own_process, percentiles, serve
 from inbox.extensions import csrf, db
 from inbox.ingest import backlog, start_event_worker
 from inbox.models import Channel
@@ -73,17 +68,8 @@ def mixed_events(count: int, salt: str) -> list[dict]:
     return events
 
 
-def build_app(url: str, workdir: Path):
-    app = create_app(
-        {
-            "SECRET_KEY": "bench",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": str(workdir),
-            "REDIS_URL": None,
-            "LINE_SANDBOX": False,
-            "LINE_API_BASE_URL": "http://127.0.0.1:9",  # no LINE here: jobs are not started
-        }
-    )
+def build_app(database_url: str | None):
+    app, _url = bench_app(database_url)
 
     @app.post("/bench/noop/<channel_id>")
     @csrf.exempt
@@ -106,9 +92,8 @@ def build_app(url: str, workdir: Path):
 
 def load(port: int, path: str, size: int, seconds: float, connections: int) -> dict:
     """CONNECTIONS clients posting new signed bodies for SECONDS, in a process of their own
-    (the server keeps its own interpreter lock, as behind a real network)."""
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(_load, port, path, size, seconds, connections).result()
+    (see bench/serving.py)."""
+    return in_own_process(_load, port, path, size, seconds, connections)
 
 
 def _load(port: int, path: str, size: int, seconds: float, connections: int) -> dict:
@@ -146,11 +131,9 @@ def _load(port: int, path: str, size: int, seconds: float, connections: int) -> 
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    latencies.sort()
     return {
         "rate": len(latencies) / elapsed,
-        "p50": statistics.median(latencies),
-        "p99": latencies[max(int(len(latencies) * 0.99) - 1, 0)],
+        **percentiles(latencies),
         "requests": len(latencies),
         "errors": len(errors),
     }
@@ -169,12 +152,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,100", help="events per body, comma-separated")
     parser.add_argument("--drain-limit", type=float, default=30.0, help="seconds to wait")
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="inbox-bench-"))
-    url = args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
-    app, line_channel_id, backend = build_app(url, workdir)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    port = server.socket.getsockname()[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app, line_channel_id, backend = build_app(args.database_url)
+    server, port = serve(app)
     worker = start_event_worker(app)
     print(
         f"backend: {backend}; Werkzeug threaded server;"

@@ -1,0 +1,57 @@
+"""What the benchmarks that serve the app over HTTP share: the app as `python app.py` runs it,
+its server, a process of its own for the load, and the figures printed from latencies."""
+
+from __future__ import annotations
+
+import multiprocessing
+import statistics
+import tempfile
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from inbox import create_app
+
+
+def bench_app(database_url: str | None) -> tuple[Flask, str]:
+    """The app on DATABASE_URL, or on a fresh SQLite file; no LINE, no Redis, no sandbox."""
+    workdir = Path(tempfile.mkdtemp(prefix="inbox-bench-"))
+    url = database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
+    app = create_app(
+        {
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": str(workdir),
+            "REDIS_URL": None,
+            "LINE_SANDBOX": False,
+            "LINE_API_BASE_URL": "http://127.0.0.1:9",  # no LINE here: jobs are not started
+        }
+    )
+    return app, url
+
+
+def serve(app: Flask) -> tuple[BaseWSGIServer, int]:
+    """Werkzeug's threaded server on a free port, as `python app.py` serves."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.socket.getsockname()[1]
+
+
+def in_own_process(work: Callable[..., Any], *args: Any) -> Any:
+    """Run the load in a process of its own: the server keeps its own interpreter lock, as
+    behind a real network."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(work, *args).result()
+
+
+def percentiles(latencies: list[float]) -> dict[str, float]:
+    """p50 and p99 of milliseconds (NaN for none)."""
+    ordered = sorted(latencies)
+    if not ordered:
+        return {"p50": float("nan"), "p99": float("nan")}
+    return {"p50": statistics.median(ordered), "p99": ordered[max(int(len(ordered) * 0.99) - 1, 0)]}
