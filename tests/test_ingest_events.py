@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import yaml
 
 from inbox.extensions import db
-from inbox.ingest import claim_batch, drain, handlers, release_leases
+from inbox.ingest import claim_batch, drain, handlers, release_leases, reprocess
 from inbox.models import (
     Attachment,
     AttachmentState,
@@ -432,6 +432,15 @@ def test_a_restarted_single_process_takes_up_what_the_killed_one_held(client, ma
     assert claim_batch() != []  # then kill -9
     assert release_leases() == 1  # python app.py starting again, the only worker there is
     assert drain().processed == 1 and thread()[0].text == "mid-flight"
+
+
+def test_reprocessing_tries_a_still_broken_event_once_and_stops(client, make, monkeypatch) -> None:
+    channel = make.channel()
+    monkeypatch.setitem(handlers.HANDLERS, "message", lambda ctx: 1 / 0)
+    deliver(client, channel, [text_event("still broken")])
+    done = reprocess()
+    assert (done.processed, done.failed) == (0, 1)
+    assert event_states() == {"failed": 1}
 
 
 def test_a_failed_event_is_retried_after_its_delay(client, make, monkeypatch) -> None:

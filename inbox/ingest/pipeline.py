@@ -61,13 +61,14 @@ def _claimable(now: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(free, sa.or_(waiting, retry_due))
 
 
-def _lease(ids_query: sa.Select, now: datetime) -> list[int]:
-    """Put a lease on the rows the query selects (those free right now); commit; their ids."""
+def _lease(ids_query: sa.Select, now: datetime, eligible: sa.ColumnElement[bool]) -> list[int]:
+    """Put a lease on the rows the query selects that are still `eligible` (free, and waiting
+    or due); commit; their ids."""
     if db.session.get_bind().dialect.name == "postgresql":
         ids_query = ids_query.with_for_update(skip_locked=True)
     claimed = db.session.execute(
         sa.update(WebhookEvent)
-        .where(WebhookEvent.id.in_(ids_query.scalar_subquery()), _claimable(now))
+        .where(WebhookEvent.id.in_(ids_query.scalar_subquery()), eligible)
         .values(lease_until=now + LEASE)
         .returning(WebhookEvent.id, WebhookEvent.chat_key, WebhookEvent.event_at)
     ).all()
@@ -107,13 +108,7 @@ def _behind_another_worker(claimed: list[sa.Row]) -> set[int]:
 def claim_batch(limit: int = BATCH) -> list[int]:
     """Lease the oldest waiting events (and failed ones due a retry); their ids."""
     now = utcnow()
-    query = (
-        sa.select(WebhookEvent.id)
-        .where(_claimable(now))
-        .order_by(WebhookEvent.event_at, WebhookEvent.id)
-        .limit(limit)
-    )
-    return _lease(query, now)
+    return _lease(_oldest(_claimable(now), limit), now, _claimable(now))
 
 
 def derive(event_ids: list[int]) -> Drained:
@@ -198,31 +193,26 @@ def reprocess(*, include_failed: bool = True, min_age: timedelta = timedelta(0))
         WebhookEvent.state == EventState.RECEIVED, WebhookEvent.received_at <= now - min_age
     )
     wanted = sa.or_(waiting, WebhookEvent.state == EventState.FAILED) if include_failed else waiting
-    done = Drained()
-    while True:
-        query = (
-            sa.select(WebhookEvent.id)
-            .where(
-                wanted, sa.or_(WebhookEvent.lease_until.is_(None), WebhookEvent.lease_until < now)
-            )
-            .order_by(WebhookEvent.event_at, WebhookEvent.id)
-            .limit(BATCH)
-        )
-        ids = _lease_any(query, now)
-        if not ids:
-            return done
+    eligible = sa.and_(
+        wanted, sa.or_(WebhookEvent.lease_until.is_(None), WebhookEvent.lease_until < now)
+    )
+    done, tried = Drained(), set[int]()
+    # Each event once a run: one that fails again stays failed instead of being retried forever.
+    while ids := _lease(
+        _oldest(sa.and_(eligible, WebhookEvent.id.not_in(tried)), BATCH), now, eligible
+    ):
+        tried.update(ids)
         done += derive(ids)
+    return done
 
 
-def _lease_any(ids_query: sa.Select, now: datetime) -> list[int]:
-    """Like a claim, for events chosen by a person: failed ones past the retry limit too."""
-    ids = list(db.session.scalars(ids_query))
-    if ids:
-        db.session.execute(
-            sa.update(WebhookEvent).where(WebhookEvent.id.in_(ids)).values(lease_until=now + LEASE)
-        )
-    db.session.commit()
-    return ids
+def _oldest(condition: sa.ColumnElement[bool], limit: int) -> sa.Select:
+    return (
+        sa.select(WebhookEvent.id)
+        .where(condition)
+        .order_by(WebhookEvent.event_at, WebhookEvent.id)
+        .limit(limit)
+    )
 
 
 def release_leases() -> int:
