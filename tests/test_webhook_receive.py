@@ -262,8 +262,11 @@ def test_a_changed_secret_applies_to_the_next_webhook(client, make) -> None:
 
 def test_text_a_database_cannot_store_is_kept_and_never_blocks_its_neighbours(client, make) -> None:
     channel = make.channel()
-    hostile = text_event("nul\u0000 and a lone half \ud83d here")
-    body = body_of([text_event("before"), hostile, text_event("after")]).replace(b"\\", b"\\")
+    # Built in order: the worker derives by LINE's timestamp, which may tick between them.
+    events = [
+        text_event(text) for text in ("before", "nul\u0000 and a lone half \ud83d here", "after")
+    ]
+    body = body_of(events)
     response = deliver(client, channel, raw=body)
     assert response.status_code == 200 and response.json["stored"] == 3
     texts = db.session.scalars(sa.select(Message.text).order_by(Message.id)).all()
