@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import yaml
 
 from inbox.extensions import db
-from inbox.ingest import claim_batch, drain, handlers, release_leases, reprocess
+from inbox.ingest import claim_batch, drain, handlers, pipeline, release_leases, reprocess
 from inbox.models import (
     Attachment,
     AttachmentState,
@@ -36,6 +36,7 @@ from tests.line_events import (
     now_millis,
     room_source,
     text_event,
+    user_source,
 )
 
 SPEC = Path(__file__).parent.parent / "docs" / "line-openapi" / "webhook.yml"
@@ -475,3 +476,39 @@ def event_states() -> dict[str, int]:
         sa.select(WebhookEvent.state, sa.func.count()).group_by(WebhookEvent.state)
     )
     return {state.value: count for state, count in rows}
+
+
+def test_a_batch_reads_what_it_needs_once_not_per_event(client, make, monkeypatch) -> None:
+    monkeypatch.setattr(pipeline, "BATCH_SECONDS", 60.0)  # one batch, however slow the machine
+    channel = make.channel()
+    users = [user_source(f"U{n:032d}") for n in range(10)]
+    deliver(client, channel, [text_event("hello", source=user) for user in users])
+    busy = [text_event(f"more {n}", source=users[n % 10]) for n in range(100)]
+    deliver(client, channel, busy, derive=False)
+    reads: list[str] = []
+
+    def count_reads(_conn, _cursor, statement: str, *_args) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            reads.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count_reads)
+    try:
+        assert drain().processed == 100
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count_reads)
+    # Claim, the batch's rows, one lookup per kind of row, the search index: not 100 of any.
+    assert len(reads) < 20, reads
+    unread = db.session.scalars(sa.select(Conversation.unread_count)).all()
+    assert sorted(unread) == [11] * 10
+
+
+def test_events_of_one_batch_see_what_the_earlier_ones_made(client, make) -> None:
+    channel = make.channel()
+    first, second = text_event("one"), text_event("two")
+    unsent = event("unsend", unsend={"messageId": first["message"]["id"]})
+    again = message_event(dict(first["message"]))  # the same LINE message, a new event id
+    deliver(client, channel, [first, second, unsent, again, text_event("three")])
+    assert event_states() == {"processed": 5}
+    lines = [(line.text, line.unsent_at is not None) for line in thread()]
+    assert lines == [("one", True), ("two", False), ("three", False)]
+    assert db.session.scalar(sa.select(Conversation.unread_count)) == 3

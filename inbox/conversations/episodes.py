@@ -6,6 +6,7 @@ through here, so `Conversation.resolved_at` and the episode rows reports read st
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -23,21 +24,52 @@ def latest_episode(conversation: Conversation) -> ConversationEpisode | None:
     )
 
 
-def customer_wrote(conversation: Conversation, at: datetime) -> None:
-    """A customer's message reopens a resolved conversation and opens an episode if none is."""
+def latest_episodes(conversation_ids: list[int]) -> dict[int, ConversationEpisode | None]:
+    """`latest_episode` of many conversations in one query."""
+    newest_first = (
+        sa.func.row_number()
+        .over(
+            partition_by=ConversationEpisode.conversation_id,
+            order_by=(ConversationEpisode.opened_at.desc(), ConversationEpisode.id.desc()),
+        )
+        .label("newest_first")
+    )
+    ranked = (
+        sa.select(ConversationEpisode.id, newest_first)
+        .where(ConversationEpisode.conversation_id.in_(conversation_ids))
+        .subquery()
+    )
+    latest: dict[int, ConversationEpisode | None] = dict.fromkeys(conversation_ids)
+    for episode in db.session.scalars(
+        sa.select(ConversationEpisode)
+        .join(ranked, ranked.c.id == ConversationEpisode.id)
+        .where(ranked.c.newest_first == 1)
+    ):
+        latest[episode.conversation_id] = episode
+    return latest
+
+
+def customer_wrote(
+    conversation: Conversation,
+    at: datetime,
+    latest_of: Callable[[Conversation], ConversationEpisode | None] = latest_episode,
+) -> ConversationEpisode:
+    """A customer's message reopens a resolved conversation and opens an episode if none is;
+    the episode it belongs to. `latest_of` finds the latest episode (the event worker has its
+    batch's at hand)."""
     if conversation.status is ConversationStatus.RESOLVED:
         conversation.status, conversation.resolved_at = ConversationStatus.OPEN, None
         latest = None
     else:
-        latest = latest_episode(conversation)
+        latest = latest_of(conversation)
     if latest is None or latest.resolved_at is not None:
-        db.session.add(
-            ConversationEpisode(
-                conversation_id=conversation.id, channel_id=conversation.channel_id, opened_at=at
-            )
+        latest = ConversationEpisode(
+            conversation_id=conversation.id, channel_id=conversation.channel_id, opened_at=at
         )
+        db.session.add(latest)
     elif at < latest.opened_at:  # an earlier message delivered late
         latest.opened_at = at
+    return latest
 
 
 def change_status(conversation: Conversation, status: ConversationStatus, at: datetime) -> None:

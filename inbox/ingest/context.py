@@ -11,12 +11,15 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from inbox.conversations.episodes import customer_wrote
+from inbox.conversations.episodes import customer_wrote, latest_episode, latest_episodes
 from inbox.extensions import db
+from inbox.media import enqueue_fetch
 from inbox.models import (
+    Attachment,
     Channel,
     Contact,
     Conversation,
+    ConversationEpisode,
     ConversationMember,
     Direction,
     Message,
@@ -36,29 +39,86 @@ _SOURCE_ID_FIELDS = {
     SourceType.ROOM: "roomId",
 }
 
+# Where an event names the LINE message it adds, edits or unsends.
+_MESSAGE_ID_FIELDS = {
+    "message": ("message", "id"),
+    "messageEdited": ("message", "id"),
+    "unsend": ("unsend", "messageId"),
+}
 
-ROWS = "inbox.ingest.rows"  # session.info: rows found or made by their key, in this batch
+BATCH = "inbox.ingest.batch"  # session.info: the Batch being derived
+
+
+@dataclass
+class Batch:
+    """What the event worker knows while it derives one batch of events.
+
+    Everything a handler would look up per event (sender, chat, membership, latest episode,
+    the LINE message an edit or unsend names) is read once for the batch, and what several
+    events change together (unread counts, media to fetch, profiles to refresh) is written
+    once at `settle()`, so a batch costs a few statements, not a dozen per event.
+    """
+
+    rows: dict[Any, Any] = field(default_factory=dict)  # rows found or made, by their key
+    episodes: dict[int, ConversationEpisode | None] = field(default_factory=dict)
+    unread: dict[int, tuple[Conversation, int]] = field(default_factory=dict)
+    fetches: list[Attachment] = field(default_factory=list)
+    wanted: set[Any] = field(default_factory=set)  # refreshes already asked for
+
+    def first_time(self, what: Any) -> bool:
+        if what in self.wanted:
+            return False
+        self.wanted.add(what)
+        return True
+
+    def latest_episode(self, conversation: Conversation) -> ConversationEpisode | None:
+        if conversation.id not in self.episodes:
+            self.episodes[conversation.id] = latest_episode(conversation)
+        return self.episodes[conversation.id]
+
+    def settle(self) -> None:
+        """Write what the events since the last settle changed together."""
+        for conversation, count in self.unread.values():
+            # An expression, not a number: an agent may mark the chat read meanwhile.
+            conversation.unread_count = Conversation.unread_count + count
+        self.unread.clear()
+        if self.fetches:
+            db.session.flush()  # the fetch jobs name the attachments' ids
+            for attachment in self.fetches:
+                enqueue_fetch(attachment)
+            self.fetches.clear()
 
 
 @contextmanager
-def batch_rows() -> Iterator[None]:
-    """Within a batch of events, a contact or conversation found once is not looked up again."""
-    db.session.info[ROWS] = {}
+def batch_rows() -> Iterator[Batch]:
+    """The batch the event worker derives now: lookups cached and writes gathered until it ends."""
+    batch = db.session.info[BATCH] = Batch()
     try:
-        yield
+        yield batch
     finally:
-        db.session.info.pop(ROWS, None)
+        db.session.info.pop(BATCH, None)
+
+
+def current_batch() -> Batch:
+    batch = db.session.info.get(BATCH)
+    if batch is None:
+        raise RuntimeError("events are derived inside batch_rows()")
+    return batch
 
 
 def forget_batch_rows() -> None:
     """A savepoint rolled back: rows it made are gone, so nothing found so far is trusted."""
-    if ROWS in db.session.info:
-        db.session.info[ROWS] = {}
+    if BATCH in db.session.info:
+        db.session.info[BATCH] = Batch()
+
+
+def _key(model: type, lookup: dict[str, Any]) -> tuple[Any, ...]:
+    return (model, tuple(sorted(lookup.items())))
 
 
 def channel_of(row: WebhookEvent) -> Channel:
     """The event's channel, read once per batch."""
-    cache: dict[Any, Any] = db.session.info.get(ROWS, {})
+    cache = current_batch().rows
     key = (Channel, row.channel_id)
     if key not in cache:
         cache[key] = db.session.get(Channel, row.channel_id)
@@ -67,9 +127,9 @@ def channel_of(row: WebhookEvent) -> Channel:
 
 def get_or_create(model: type[M], lookup: dict[str, Any], **defaults: Any) -> M:
     """Find a row by its unique key or insert it; a concurrent insert of the same key wins."""
-    cache: dict[Any, Any] | None = db.session.info.get(ROWS)
-    key = (model, tuple(sorted(lookup.items())))
-    if cache is not None and key in cache:
+    cache = current_batch().rows
+    key = _key(model, lookup)
+    if key in cache:
         return cache[key]
     found = db.session.scalar(sa.select(model).filter_by(**lookup))
     if found is None:
@@ -79,8 +139,72 @@ def get_or_create(model: type[M], lookup: dict[str, Any], **defaults: Any) -> M:
                 db.session.add(found)
         except IntegrityError:
             found = db.session.scalars(sa.select(model).filter_by(**lookup)).one()
-    if cache is not None:
-        cache[key] = found
+    cache[key] = found
+    return found
+
+
+def prefetch(contexts: list[EventContext]) -> None:
+    """Read what the batch's events will look up, one query per kind of row and channel."""
+    by_channel: dict[int, list[EventContext]] = {}
+    for ctx in contexts:
+        by_channel.setdefault(ctx.channel.id, []).append(ctx)
+    for channel_id, events in by_channel.items():
+        _prefetch_channel(channel_id, events)
+
+
+def _prefetch_channel(channel_id: int, contexts: list[EventContext]) -> None:
+    cache = current_batch().rows
+    users = {user for ctx in contexts if (user := ctx.sender_id)}
+    chats = {chat for ctx in contexts if (chat := ctx.chat)}
+    mentioned = {line_id for ctx in contexts if (line_id := ctx.mentioned_message_id)}
+    contacts = _lookup(Contact, Contact.line_user_id, channel_id, users, ("line_user_id",))
+    conversations = _lookup(
+        Conversation,
+        Conversation.source_id,
+        channel_id,
+        {source_id for _, source_id in chats},
+        ("source_type", "source_id"),
+    )
+    shared = [c.id for c in conversations if c.source_type is not SourceType.USER]
+    if shared and contacts:
+        for member in db.session.scalars(
+            sa.select(ConversationMember).where(
+                ConversationMember.conversation_id.in_(shared),
+                ConversationMember.contact_id.in_([c.id for c in contacts]),
+            )
+        ):
+            lookup = {"conversation_id": member.conversation_id, "contact_id": member.contact_id}
+            cache[_key(ConversationMember, lookup)] = member
+    if conversations:
+        current_batch().episodes.update(latest_episodes([c.id for c in conversations]))
+    if mentioned:
+        found = {
+            message.line_message_id: message
+            for message in db.session.scalars(
+                sa.select(Message).where(
+                    Message.channel_id == channel_id, Message.line_message_id.in_(mentioned)
+                )
+            )
+        }
+        for line_message_id in mentioned:
+            cache[("message", channel_id, line_message_id)] = found.get(line_message_id)
+
+
+def _lookup(
+    model: type[M], column: Any, channel_id: int, values: set[str], key_fields: tuple[str, ...]
+) -> list[M]:
+    """Rows of the channel whose `column` is one of `values`, remembered by their unique key."""
+    if not values:
+        return []
+    cache = current_batch().rows
+    found = list(
+        db.session.scalars(
+            sa.select(model).where(model.channel_id == channel_id, column.in_(values))  # type: ignore[attr-defined]
+        )
+    )
+    for row in found:
+        lookup = {"channel_id": channel_id} | {name: getattr(row, name) for name in key_fields}
+        cache[_key(model, lookup)] = row
     return found
 
 
@@ -100,7 +224,26 @@ class EventContext:
 
     @property
     def source(self) -> dict[str, Any]:
-        return self.event.get("source") or {}
+        source = self.event.get("source")
+        return source if isinstance(source, dict) else {}
+
+    @property
+    def sender_id(self) -> str | None:
+        user_id = self.source.get("userId")
+        return user_id if isinstance(user_id, str) and user_id else None
+
+    @property
+    def chat(self) -> tuple[SourceType, str] | None:
+        source_type = self.source_type
+        return (source_type, self.source[_SOURCE_ID_FIELDS[source_type]]) if source_type else None
+
+    @property
+    def mentioned_message_id(self) -> str | None:
+        """The LINE message this event adds, edits or unsends (None if it names none)."""
+        body_field, id_field = _MESSAGE_ID_FIELDS.get(self.event.get("type"), ("", ""))
+        body = self.event.get(body_field)
+        line_id = body.get(id_field) if isinstance(body, dict) else None
+        return str(line_id) if isinstance(line_id, (str, int)) and line_id != "" else None
 
     @property
     def source_type(self) -> SourceType | None:
@@ -116,17 +259,16 @@ class EventContext:
 
     def sender(self) -> Contact | None:
         """The LINE user who caused the event (absent for some group events and old clients)."""
-        user_id = self.source.get("userId")
-        return self.contact(user_id) if isinstance(user_id, str) and user_id else None
+        user_id = self.sender_id
+        return self.contact(user_id) if user_id else None
 
     def conversation(self) -> Conversation | None:
         """The conversation the event belongs to, created on first sight; None if no source."""
         if self._conversation is not None:
             return self._conversation
-        source_type = self.source_type
-        if source_type is None:
+        if self.chat is None:
             return None
-        source_id = self.source[_SOURCE_ID_FIELDS[source_type]]
+        source_type, source_id = self.chat
         contact = self.contact(source_id) if source_type is SourceType.USER else None
         conversation = get_or_create(
             Conversation,
@@ -135,11 +277,14 @@ class EventContext:
             last_activity_at=self.event_at,
         )
         self._conversation = conversation
-        want_group_refresh(conversation)
+        batch = current_batch()
+        if batch.first_time(("group", conversation.id)):
+            want_group_refresh(conversation)
         if (sender := self.sender()) is not None:
             if source_type is not SourceType.USER:
                 self.member_seen(sender)
-            want_profile(sender, via=conversation)
+            if batch.first_time(("profile", sender.id)):
+                want_profile(sender, via=conversation)
         return conversation
 
     def member_seen(self, contact: Contact, *, joined: bool = False, left: bool = False) -> None:
@@ -164,8 +309,12 @@ class EventContext:
         if self.event_at > conversation.last_activity_at:
             conversation.last_activity_at = self.event_at
         if incoming:
-            conversation.unread_count = Conversation.unread_count + 1
-            customer_wrote(conversation, self.event_at)
+            batch = current_batch()
+            _, unread = batch.unread.get(conversation.id, (conversation, 0))
+            batch.unread[conversation.id] = (conversation, unread + 1)
+            batch.episodes[conversation.id] = customer_wrote(
+                conversation, self.event_at, latest_of=batch.latest_episode
+            )
 
     def keep_reply_token(self) -> None:
         """Keep the reply token with its receipt time; standby-mode tokens must never be used."""
@@ -207,9 +356,21 @@ class EventContext:
         return line
 
     def find_message(self, line_message_id: str) -> Message | None:
-        return db.session.scalar(
-            sa.select(Message).where(
-                Message.channel_id == self.channel.id,
-                Message.line_message_id == line_message_id,
+        cache = current_batch().rows
+        key = ("message", self.channel.id, line_message_id)
+        if key not in cache:
+            cache[key] = db.session.scalar(
+                sa.select(Message).where(
+                    Message.channel_id == self.channel.id,
+                    Message.line_message_id == line_message_id,
+                )
             )
-        )
+        return cache[key]
+
+    def remember_message(self, message: Message) -> None:
+        """A message new in this batch: later events of the batch find it without a query."""
+        current_batch().rows[("message", self.channel.id, message.line_message_id)] = message
+
+    def fetch_later(self, attachment: Attachment) -> None:
+        """Fetch the media once the batch is written (its job names the attachment's id)."""
+        current_batch().fetches.append(attachment)

@@ -11,7 +11,6 @@ from typing import Any
 
 from inbox.extensions import db
 from inbox.ingest.context import EventContext
-from inbox.media import enqueue_fetch
 from inbox.models import (
     Attachment,
     AttachmentState,
@@ -73,6 +72,7 @@ def _placeholder(ctx: EventContext, line_message_id: str) -> Message:
         sent_at=ctx.event_at,
     )
     db.session.add(message)
+    ctx.remember_message(message)
     return message
 
 
@@ -100,8 +100,7 @@ def message_received(ctx: EventContext) -> None:
     if content["type"] in MEDIA_TYPES:
         message.attachment = _attachment_for(content)
         if message.attachment.state is AttachmentState.PENDING:
-            db.session.flush()
-            enqueue_fetch(message.attachment)
+            ctx.fetch_later(message.attachment)
     ctx.keep_reply_token()
     ctx.touch(incoming=True)
 

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from inbox.extensions import db
-from inbox.ingest.context import batch_rows
-from inbox.ingest.service import ack_first, process_event
+from inbox.ingest.context import EventContext, batch_rows, channel_of, prefetch
+from inbox.ingest.service import ack_first, derive_together, process_event
 from inbox.models import EventState, WebhookEvent, utcnow
 
 log = logging.getLogger(__name__)
@@ -119,8 +119,6 @@ def derive(event_ids: list[int]) -> Drained:
     """
     if not event_ids:
         return Drained()
-    processed = failed = 0
-    deadline = time.monotonic() + BATCH_SECONDS
     try:
         # Write first: on SQLite a transaction that reads and then writes fails at once if
         # another writer committed in between (WAL snapshots); one that writes first waits its
@@ -136,23 +134,38 @@ def derive(event_ids: list[int]) -> Drained:
             .order_by(WebhookEvent.event_at, WebhookEvent.id)
             .execution_options(populate_existing=True)
         ).all()
+        due = [row for row in rows if row.state is not EventState.PROCESSED]
         with batch_rows():
-            for row in rows:
-                # At least one event a batch, however slow the machine; then until the deadline.
-                in_time = not (processed or failed) or time.monotonic() <= deadline
-                if row.state is not EventState.PROCESSED and in_time:
-                    if process_event(row):
-                        processed += 1
-                    else:
-                        failed += 1
-                        row.next_attempt_at = utcnow() + retry_delay(row.attempts)
-                row.lease_until = None  # done, or handed back for the next claim
+            drained = _derive_rows(due)
+        for row in rows:
+            row.lease_until = None  # done, or handed back for the next claim
         db.session.commit()
     except SQLAlchemyError:
         db.session.rollback()
         log.exception("database error while deriving %d events; trying again", len(event_ids))
         _hand_back(event_ids)
         return Drained()
+    return drained
+
+
+def _derive_rows(rows: list[WebhookEvent]) -> Drained:
+    """All of the rows together if none fails; otherwise one by one, each in a savepoint, so
+    the broken one is marked failed. Either way until the batch's time is up (at least one)."""
+    contexts = [EventContext(channel_of(row), row) for row in rows]
+    prefetch(contexts)
+    derived = derive_together(contexts, time.monotonic() + BATCH_SECONDS)
+    if derived is not None:
+        return Drained(processed=len(derived))
+    processed = failed = 0
+    deadline = time.monotonic() + BATCH_SECONDS
+    for row in rows:
+        if (processed or failed) and time.monotonic() > deadline:
+            break
+        if process_event(EventContext(channel_of(row), row)):
+            processed += 1
+        else:
+            failed += 1
+            row.next_attempt_at = utcnow() + retry_delay(row.attempts)
     return Drained(processed, failed)
 
 

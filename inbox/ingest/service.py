@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,9 +17,10 @@ from dataclasses import dataclass
 from sqlalchemy.exc import OperationalError
 
 from inbox.extensions import db
-from inbox.ingest.context import EventContext, channel_of, forget_batch_rows
+from inbox.ingest.context import EventContext, current_batch, forget_batch_rows
 from inbox.ingest.handlers import handler_for
 from inbox.ingest.raw import store_raw_events
+from inbox.jobs import enqueued_together
 from inbox.jobs.runner import error_text
 from inbox.models import EventState, WebhookEvent, utcnow
 from inbox.webhooks.envelope import Envelope
@@ -81,21 +83,48 @@ def receive_events(channel_id: int, envelope: Envelope) -> IngestResult:
     return IngestResult(len(envelope.events), len(new_ids))
 
 
-def process_event(row: WebhookEvent) -> bool:
-    """Derive rows from one raw event inside a savepoint; on error mark it failed. True if done."""
-    channel = channel_of(row)
-    assert channel is not None
+def derive_together(contexts: list[EventContext], deadline: float) -> list[EventContext] | None:
+    """Derive events in order inside one savepoint, written by one flush, until `deadline`
+    (at least one); those derived. None if any failed: nothing of them is kept, and the
+    caller derives them one by one to find which."""
+    taken: list[EventContext] = []
     try:
-        with db.session.begin_nested():
-            handler_for(row.event_type)(EventContext(channel, row))
+        with db.session.begin_nested(), enqueued_together():
+            for ctx in contexts:
+                if taken and time.monotonic() > deadline:
+                    break
+                handler_for(ctx.row.event_type)(ctx)
+                taken.append(ctx)
+            current_batch().settle()
+    except OperationalError:
+        raise  # the database, not an event: the whole batch is tried again
+    except Exception:
+        log.info("an event of a batch failed; deriving them one by one", exc_info=True)
+        forget_batch_rows()
+        return None
+    for ctx in taken:
+        mark_processed(ctx.row)
+    return taken
+
+
+def process_event(ctx: EventContext) -> bool:
+    """Derive rows from one raw event inside a savepoint; on error mark it failed. True if done."""
+    try:
+        with db.session.begin_nested(), enqueued_together():
+            handler_for(ctx.row.event_type)(ctx)
+            current_batch().settle()
     except OperationalError:
         raise  # the database, not the event: the whole batch is tried again
     except Exception as exc:
-        log.exception("processing webhook event %s failed", row.webhook_event_id)
+        log.exception("processing webhook event %s failed", ctx.row.webhook_event_id)
         forget_batch_rows()
-        row.attempts += 1
-        row.state, row.error = EventState.FAILED, error_text(exc)
+        ctx.row.attempts += 1
+        ctx.row.state, ctx.row.error = EventState.FAILED, error_text(exc)
         return False
+    mark_processed(ctx.row)
+    return True
+
+
+def mark_processed(row: WebhookEvent) -> None:
     row.attempts += 1  # after the savepoint: one UPDATE of the row with its new state
     row.state, row.error, row.processed_at = EventState.PROCESSED, None, utcnow()
-    return True

@@ -1,6 +1,6 @@
 """Background work: media and profile fetches (and later sends), run outside requests."""
 
-from inbox.jobs.queue import GiveUp, RetryLater, enqueue, handles
+from inbox.jobs.queue import GiveUp, RetryLater, enqueue, enqueued_together, handles
 from inbox.jobs.runner import run_due_jobs, run_job
 from inbox.jobs.worker import InProcessWorker, init_app, start_worker
 
@@ -9,6 +9,7 @@ __all__ = [
     "InProcessWorker",
     "RetryLater",
     "enqueue",
+    "enqueued_together",
     "handles",
     "init_app",
     "run_due_jobs",

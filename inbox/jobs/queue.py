@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from inbox.extensions import db
 from inbox.models import Job, JobState, utcnow
 
 ENQUEUED = "inbox.jobs.enqueued"  # session.info: (id, run_after) of jobs this transaction added
+GATHERED = "inbox.jobs.gathered"  # session.info: jobs held for one insert, by key
 
 JobHandler = Callable[[dict[str, Any]], None]
 HANDLERS: dict[str, JobHandler] = {}
@@ -57,7 +59,7 @@ def enqueue(
     is active.
 
     The job commits (or rolls back) with the rows that need it, and the workers are woken
-    after the commit.
+    after the commit. Inside `enqueued_together()` it is inserted when that block ends.
     """
     session = session or db.session
     values = {
@@ -70,19 +72,43 @@ def enqueue(
         "run_after": utcnow() + delay,
         "created_at": utcnow(),
     }
+    gathered: dict[str, dict[str, Any]] | None = session.info.get(GATHERED)
+    if gathered is not None:
+        gathered.setdefault(key, values)  # the first wins, as it would in the table
+    else:
+        _insert_jobs(session, [values])
+
+
+@contextmanager
+def enqueued_together(session: Session | None = None) -> Iterator[None]:
+    """Jobs enqueued inside the block are inserted as it ends, in one statement; none if it
+    raises. For code that asks for jobs from a loop (the event worker, per event)."""
+    session = session or db.session
+    session.info[GATHERED] = gathered = {}
+    try:
+        yield
+    finally:
+        session.info.pop(GATHERED, None)
+    if gathered:
+        _insert_jobs(session, list(gathered.values()))
+
+
+def _insert_jobs(session: Session, rows: list[dict[str, Any]]) -> None:
     dialect = session.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    jobs = Job.__table__
     statement = (
-        insert(Job)
-        .values(values)
+        insert(jobs)
         .on_conflict_do_nothing(
             index_elements=["key"], index_where=sa.text("state IN ('queued', 'running')")
         )
-        .returning(Job.id)
+        .returning(jobs.c.id, jobs.c.run_after)
     )
-    new_id = session.execute(statement).scalar()
-    if new_id is not None:
-        session.info.setdefault(ENQUEUED, []).append((new_id, values["run_after"]))
+    # On the session's connection, not the session: no flush of the caller's pending rows
+    # first (a job names rows that already have their ids).
+    added = session.connection().execute(statement, rows).all()
+    if added:
+        session.info.setdefault(ENQUEUED, []).extend((row.id, row.run_after) for row in added)
 
 
 def _due(now: Any) -> sa.ColumnElement[bool]:
