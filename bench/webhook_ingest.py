@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import random
 import sys
 import threading
 import time
@@ -34,37 +35,36 @@ from inbox.extensions import csrf, db
 from inbox.ingest import backlog, start_event_worker
 from inbox.models import Channel
 from inbox.webhooks.signature import sign, signature_is_valid
-from tests.line_events import event, group_source, message_event, text_event
+from tests.line_events import event, group_source, message_event
 
 SECRET = "bench-secret"
 
 
+CUSTOMERS = 2_000  # who writes in: after the first seconds most are known, as on a busy account
+GROUPS = 20
+
+
 def mixed_events(count: int, salt: str) -> list[dict]:
-    """70 % texts from 50 users, 20 % group images, 10 % follows: a busy account's traffic."""
+    """A busy account's traffic: 70 % texts, 20 % images in groups, 10 % follows, from
+    CUSTOMERS customers and GROUPS groups. `salt` (unique per body, across processes) makes
+    the LINE message ids unique, as LINE's are."""
+    rng = random.Random(salt)
     events = []
     for n in range(count):
-        user = f"U{salt[:16]:0>16}{n % 50:016d}"
+        source = {"type": "user", "userId": f"U{rng.randrange(CUSTOMERS):032d}"}
+        message_id = f"{salt}{n:04d}"
         kind = n % 10
         if kind < 7:
-            events.append(
-                text_event(f"สวัสดีค่ะ 注文番号 {n}", source={"type": "user", "userId": user})
-            )
+            text = f"สวัสดีค่ะ 注文番号 {n}"
+            content = {"id": message_id, "type": "text", "text": text, "quoteToken": message_id}
+            events.append(message_event(content, source=source))
         elif kind < 9:
-            events.append(
-                message_event(
-                    {"type": "image", "contentProvider": {"type": "line"}},
-                    source=group_source(user_id=user),
-                )
-            )
+            group = group_source(f"C{rng.randrange(GROUPS):032d}", source["userId"])
+            content = {"id": message_id, "type": "image", "contentProvider": {"type": "line"}}
+            events.append(message_event(content, source=group))
         else:
-            events.append(
-                event(
-                    "follow",
-                    follow={"isUnblocked": False},
-                    replyToken="r",
-                    source={"type": "user", "userId": user},
-                )
-            )
+            follow = {"isUnblocked": False}
+            events.append(event("follow", follow=follow, replyToken="r", source=source))
     return events
 
 
@@ -106,7 +106,7 @@ def _load(port: int, path: str, size: int, seconds: float, connections: int) -> 
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine, bad, sent = [], [], 0
         while time.perf_counter() < stop_at:
-            salt = f"{number:04d}{sent:08d}{time.time_ns() % 10_000:04d}"
+            salt = f"{time.time_ns()}{number:03d}"
             body = json.dumps(
                 {"destination": "U" + "0" * 32, "events": mixed_events(size, salt)}
             ).encode()

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.dialects import postgresql, sqlite
 
 from inbox.extensions import db
 
@@ -25,3 +26,12 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
 def init_app(app: Flask) -> None:
     with app.app_context():
         sa.event.listen(db.engine, "connect", _tune_sqlite)
+
+
+def conflict_insert(table: sa.Table, dialect_name: str) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say ON CONFLICT (DO NOTHING / DO UPDATE) on this database."""
+    if dialect_name == "postgresql":
+        return postgresql.insert(table)
+    if dialect_name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"Unsupported database {dialect_name!r}: use PostgreSQL or SQLite")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from inbox.conversations.episodes import customer_wrote, latest_episode, latest_episodes
+from inbox.database import conflict_insert
 from inbox.extensions import db
 from inbox.media import enqueue_fetch
 from inbox.models import (
@@ -31,6 +33,8 @@ from inbox.models import (
 from inbox.profiles import want_group_refresh, want_profile
 from inbox.realtime import announce
 
+log = logging.getLogger(__name__)
+
 M = TypeVar("M")
 
 _SOURCE_ID_FIELDS = {
@@ -47,6 +51,7 @@ _MESSAGE_ID_FIELDS = {
 }
 
 BATCH = "inbox.ingest.batch"  # session.info: the Batch being derived
+ABSENT = object()  # in Batch.rows: looked up for the batch, and not there
 
 
 @dataclass
@@ -129,9 +134,10 @@ def get_or_create(model: type[M], lookup: dict[str, Any], **defaults: Any) -> M:
     """Find a row by its unique key or insert it; a concurrent insert of the same key wins."""
     cache = current_batch().rows
     key = _key(model, lookup)
-    if key in cache:
-        return cache[key]
-    found = db.session.scalar(sa.select(model).filter_by(**lookup))
+    cached = cache.get(key)
+    if cached is not None and cached is not ABSENT:
+        return cached
+    found = None if cached is ABSENT else db.session.scalar(sa.select(model).filter_by(**lookup))
     if found is None:
         try:
             with db.session.begin_nested():
@@ -144,39 +150,70 @@ def get_or_create(model: type[M], lookup: dict[str, Any], **defaults: Any) -> M:
 
 
 def prefetch(contexts: list[EventContext]) -> None:
-    """Read what the batch's events will look up, one query per kind of row and channel."""
+    """Find, or make, what the batch's events will look up: their senders, chats and chat
+    memberships, the chats' latest episodes and the LINE messages they name; one query per
+    kind of row and channel. If that fails (a malformed id, say), the events look up their
+    own rows one by one instead, where a broken one fails alone."""
     by_channel: dict[int, list[EventContext]] = {}
     for ctx in contexts:
         by_channel.setdefault(ctx.channel.id, []).append(ctx)
-    for channel_id, events in by_channel.items():
-        _prefetch_channel(channel_id, events)
+    try:
+        with db.session.begin_nested():
+            for channel_id, events in by_channel.items():
+                _prefetch_channel(channel_id, events)
+    except OperationalError:
+        raise
+    except Exception:
+        log.warning("could not prepare a batch's rows together", exc_info=True)
+        forget_batch_rows()
 
 
 def _prefetch_channel(channel_id: int, contexts: list[EventContext]) -> None:
     cache = current_batch().rows
+    first_seen: dict[tuple[SourceType, str], datetime] = {}
+    for ctx in contexts:  # in LINE's order: the first is the earliest
+        if ctx.chat:
+            first_seen.setdefault(ctx.chat, ctx.row.event_at)
     users = {user for ctx in contexts if (user := ctx.sender_id)}
-    chats = {chat for ctx in contexts if (chat := ctx.chat)}
-    mentioned = {line_id for ctx in contexts if (line_id := ctx.mentioned_message_id)}
-    contacts = _lookup(Contact, Contact.line_user_id, channel_id, users, ("line_user_id",))
-    conversations = _lookup(
-        Conversation,
-        Conversation.source_id,
-        channel_id,
-        {source_id for _, source_id in chats},
-        ("source_type", "source_id"),
+    contacts = {
+        contact.line_user_id: contact
+        for contact in _find_or_add(
+            Contact, [{"channel_id": channel_id, "line_user_id": user} for user in users]
+        )
+    }
+
+    def new_conversation(lookup: dict[str, Any]) -> dict[str, Any]:
+        chat = (lookup["source_type"], lookup["source_id"])
+        one_to_one = contacts.get(lookup["source_id"]) if chat[0] is SourceType.USER else None
+        return {"contact_id": one_to_one and one_to_one.id, "last_activity_at": first_seen[chat]}
+
+    conversations = {
+        (conversation.source_type, conversation.source_id): conversation
+        for conversation in _find_or_add(
+            Conversation,
+            [
+                {"channel_id": channel_id, "source_type": source_type, "source_id": source_id}
+                for source_type, source_id in first_seen
+            ],
+            new_conversation,
+        )
+    }
+    _find_or_add(
+        ConversationMember,
+        [
+            {"conversation_id": conversations[ctx.chat].id, "contact_id": contacts[sender].id}
+            for ctx in contexts
+            if ctx.chat
+            and ctx.chat[0] is not SourceType.USER
+            and ctx.chat in conversations
+            and (sender := ctx.sender_id) in contacts
+        ],
     )
-    shared = [c.id for c in conversations if c.source_type is not SourceType.USER]
-    if shared and contacts:
-        for member in db.session.scalars(
-            sa.select(ConversationMember).where(
-                ConversationMember.conversation_id.in_(shared),
-                ConversationMember.contact_id.in_([c.id for c in contacts]),
-            )
-        ):
-            lookup = {"conversation_id": member.conversation_id, "contact_id": member.contact_id}
-            cache[_key(ConversationMember, lookup)] = member
     if conversations:
-        current_batch().episodes.update(latest_episodes([c.id for c in conversations]))
+        current_batch().episodes.update(
+            latest_episodes([conversation.id for conversation in conversations.values()])
+        )
+    mentioned = {line_id for ctx in contexts if (line_id := ctx.mentioned_message_id)}
     if mentioned:
         found = {
             message.line_message_id: message
@@ -190,21 +227,48 @@ def _prefetch_channel(channel_id: int, contexts: list[EventContext]) -> None:
             cache[("message", channel_id, line_message_id)] = found.get(line_message_id)
 
 
-def _lookup(
-    model: type[M], column: Any, channel_id: int, values: set[str], key_fields: tuple[str, ...]
+def _find_or_add(
+    model: type[M],
+    lookups: list[dict[str, Any]],
+    new_values: Callable[[dict[str, Any]], dict[str, Any]] = lambda _lookup: {},
 ) -> list[M]:
-    """Rows of the channel whose `column` is one of `values`, remembered by their unique key."""
-    if not values:
+    """The rows with these unique keys, those missing inserted first (a concurrent worker's
+    insert of the same key wins); each remembered for `get_or_create`."""
+    unique = list({_key(model, lookup): lookup for lookup in lookups}.values())
+    if not unique:
         return []
+    found = _lookup(model, unique)
+    if len(found) < len(unique):
+        cache = current_batch().rows
+        missing = [lookup for lookup in unique if cache[_key(model, lookup)] is ABSENT]
+        table: sa.Table = model.__table__  # type: ignore[attr-defined]
+        db.session.connection().execute(
+            conflict_insert(table, db.session.get_bind().dialect.name).on_conflict_do_nothing(),
+            [lookup | new_values(lookup) for lookup in missing],
+        )
+        found += _lookup(model, missing)
+    return found
+
+
+def _lookup(model: type[M], lookups: list[dict[str, Any]]) -> list[M]:
+    """The rows with these unique keys in one query. A key with no row is remembered as
+    absent, so `get_or_create` inserts it without looking again."""
     cache = current_batch().rows
+    fields = list(lookups[0])
+    columns = [getattr(model, name) for name in fields]
     found = list(
         db.session.scalars(
-            sa.select(model).where(model.channel_id == channel_id, column.in_(values))  # type: ignore[attr-defined]
+            sa.select(model).where(
+                sa.tuple_(*columns).in_(
+                    [tuple(lookup[name] for name in fields) for lookup in lookups]
+                )
+            )
         )
     )
+    for lookup in lookups:
+        cache[_key(model, lookup)] = ABSENT
     for row in found:
-        lookup = {"channel_id": channel_id} | {name: getattr(row, name) for name in key_fields}
-        cache[_key(model, lookup)] = row
+        cache[_key(model, {name: getattr(row, name) for name in fields})] = row
     return found
 
 

@@ -6,8 +6,7 @@ import json
 import re
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
-
+from inbox.database import conflict_insert
 from inbox.extensions import db
 from inbox.models import EventState, WebhookEvent, from_line_millis, utcnow
 
@@ -73,15 +72,11 @@ def store_raw_events(
         unique.setdefault(row["webhook_event_id"], row)
     if not unique:
         return []
-    dialect = db.session.get_bind().dialect.name
-    insert_for = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-    if insert_for is None:
-        raise RuntimeError(f"Unsupported database {dialect!r}: use PostgreSQL or SQLite")
     table = WebhookEvent.__table__
     # One statement compiled once and cached; SQLAlchemy sends the rows as multi-row INSERTs
     # ("insertmanyvalues"), far cheaper than compiling a VALUES list per body.
     statement = (
-        insert_for(table)
+        conflict_insert(table, db.session.get_bind().dialect.name)
         .on_conflict_do_nothing(index_elements=["channel_id", "webhook_event_id"])
         .returning(table.c.id, table.c.webhook_event_id)
     )

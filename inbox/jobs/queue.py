@@ -8,9 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from inbox.database import conflict_insert
 from inbox.extensions import db
 from inbox.models import Job, JobState, utcnow
 
@@ -94,11 +94,9 @@ def enqueued_together(session: Session | None = None) -> Iterator[None]:
 
 
 def _insert_jobs(session: Session, rows: list[dict[str, Any]]) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     jobs = Job.__table__
     statement = (
-        insert(jobs)
+        conflict_insert(jobs, session.get_bind().dialect.name)
         .on_conflict_do_nothing(
             index_elements=["key"], index_where=sa.text("state IN ('queued', 'running')")
         )

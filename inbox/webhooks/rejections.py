@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from inbox.database import conflict_insert
 from inbox.extensions import db
 from inbox.models import WebhookRejection, utcnow
 
@@ -35,9 +35,7 @@ def count_rejection(channel_id: int, reason: str = SIGNATURE) -> None:
     table = WebhookRejection.__table__
     try:
         with db.engine.begin() as connection:
-            dialect = connection.dialect.name
-            insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-            statement = insert(table).values(
+            statement = conflict_insert(table, connection.dialect.name).values(
                 channel_id=channel_id, hour=hour_of(now), reason=reason, count=1, last_at=now
             )
             connection.execute(
