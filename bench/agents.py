@@ -25,13 +25,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask import jsonify
-from flask_migrate import upgrade
 
-from bench.serving import bench_app, in_own_process, percentiles, serve
+from bench.serving import bench_app, in_own_process, migrated_with_channel, percentiles, serve
 from inbox.admin.users_service import issue_token
 from inbox.extensions import db
 from inbox.ingest import drain, receive_events, start_event_worker
-from inbox.models import Channel, Conversation, Role, User
+from inbox.models import Conversation, Role, User
 from inbox.webhooks.envelope import parse_envelope
 from tests.line_events import body_of, text_event
 
@@ -45,12 +44,7 @@ def build(database_url: str | None, agents: int):
         return jsonify({"ok": True})
 
     with app.app_context():
-        upgrade()
-        channel = Channel(
-            line_channel_id=f"a{time.time_ns()}", name="Bench", secret="s", access_token="t"
-        )
-        db.session.add(channel)
-        db.session.commit()
+        channel = migrated_with_channel()
         events = [
             text_event(f"สวัสดี {n}", source={"type": "user", "userId": f"U{n:032d}"})
             for n in range(20)

@@ -21,28 +21,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
-from bench.serving import bench_app, in_own_process
+from bench.serving import bench_app, in_own_process, migrated_with_channel
 from bench.webhook_ingest import mixed_events
-from inbox import create_app
 from inbox.extensions import db
 from inbox.ingest import backlog, claim_batch, drain
 from inbox.ingest.raw import store_raw_events
-from inbox.models import Channel, EventState, Message, WebhookEvent, utcnow
+from inbox.models import EventState, Message, WebhookEvent, utcnow
 
 
 def _worker_app(database_url: str, instance: str):
-    return create_app(
-        {
-            "SECRET_KEY": "bench",
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "INSTANCE_PATH": instance,
-            "REDIS_URL": None,
-            "LINE_SANDBOX": False,
-            "LINE_API_BASE_URL": "http://127.0.0.1:9",
-        }
-    )
+    return bench_app(database_url, instance)[0]
 
 
 def queue_only(database_url: str, instance: str) -> float:
@@ -75,12 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     app, url = bench_app(args.database_url)
     with app.app_context():
-        upgrade()
-        channel = Channel(
-            line_channel_id=f"bench{time.time_ns()}", name="Bench", secret="s", access_token="t"
-        )
-        db.session.add(channel)
-        db.session.commit()
+        channel = migrated_with_channel()
         for body in range(0, args.events, 100):
             store_raw_events(channel.id, "U" * 33, mixed_events(100, f"{time.time_ns()}{body}"))
         stored = backlog().waiting

@@ -26,13 +26,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask import jsonify, request
-from flask_migrate import upgrade
 
-from bench.serving import bench_app, in_own_process, percentiles, serve
+from bench.serving import bench_app, in_own_process, migrated_with_channel, percentiles, serve
 from inbox.admin.users_service import issue_token
 from inbox.extensions import csrf, db, socketio
 from inbox.ingest import start_event_worker
-from inbox.models import Channel, Role, User
+from inbox.models import Role, User
 from inbox.realtime.rooms import channel_room
 
 SECRET = "bench-secret"
@@ -41,12 +40,7 @@ SECRET = "bench-secret"
 def build(database_url: str | None, agents: int):
     app, url = bench_app(database_url)
     with app.app_context():
-        upgrade()
-        channel = Channel(
-            line_channel_id=f"live{time.time_ns()}", name="Bench", secret=SECRET, access_token="t"
-        )
-        db.session.add(channel)
-        db.session.commit()
+        channel = migrated_with_channel(SECRET)
         tokens = []
         for n in range(agents):
             user = User(email=f"agent{n}@bench.test", roles=[Role.AGENT])

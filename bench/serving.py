@@ -7,20 +7,25 @@ import multiprocessing
 import statistics
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_migrate import upgrade
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from inbox import create_app
+from inbox.extensions import db
+from inbox.models import Channel
 
 
-def bench_app(database_url: str | None) -> tuple[Flask, str]:
-    """The app on DATABASE_URL, or on a fresh SQLite file; no LINE, no Redis, no sandbox."""
-    workdir = Path(tempfile.mkdtemp(prefix="inbox-bench-"))
+def bench_app(database_url: str | None, workdir: str | None = None) -> tuple[Flask, str]:
+    """The app on DATABASE_URL, or on a fresh SQLite file; no LINE, no Redis, no sandbox.
+    `workdir`: another process's instance folder, to share its SQLite file."""
+    workdir = Path(workdir or tempfile.mkdtemp(prefix="inbox-bench-"))
     url = database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
     app = create_app(
         {
@@ -33,6 +38,17 @@ def bench_app(database_url: str | None) -> tuple[Flask, str]:
         }
     )
     return app, url
+
+
+def migrated_with_channel(secret: str = "s") -> Channel:
+    """Upgrade the app's database and add a channel to post to (inside an app context)."""
+    upgrade()
+    channel = Channel(
+        line_channel_id=f"bench{time.time_ns()}", name="Bench", secret=secret, access_token="t"
+    )
+    db.session.add(channel)
+    db.session.commit()
+    return channel
 
 
 def serve(app: Flask) -> tuple[BaseWSGIServer, int]:

@@ -28,12 +28,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask import jsonify, request
-from flask_migrate import upgrade
 
-from bench.serving import bench_app, in_own_process, percentiles, serve
+from bench.serving import bench_app, in_own_process, migrated_with_channel, percentiles, serve
 from inbox.extensions import csrf, db
 from inbox.ingest import backlog, start_event_worker
-from inbox.models import Channel
 from inbox.webhooks.signature import sign, signature_is_valid
 from tests.line_events import event, group_source, message_event
 
@@ -81,12 +79,7 @@ def build_app(database_url: str | None):
         return jsonify({"received": len(body)})
 
     with app.app_context():
-        upgrade()
-        channel = Channel(
-            line_channel_id=f"bench{time.time_ns()}", name="Bench", secret=SECRET, access_token="t"
-        )
-        db.session.add(channel)
-        db.session.commit()
+        channel = migrated_with_channel(SECRET)
         return app, channel.line_channel_id, db.engine.dialect.name
 
 
