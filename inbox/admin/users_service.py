@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from inbox.audit import record
+from inbox.auth.sessions import lock_out, revoke, sign_out_everywhere
 from inbox.extensions import db
 from inbox.models import ApiToken, Role, User, UserRole, utcnow
 
@@ -133,7 +134,7 @@ def set_active(user: User, active: bool) -> None:
         return
     if not active:
         _refuse_if_last_admin(user)
-        user.session_version = (user.session_version or 1) + 1
+        lock_out(user)
     user.active = active
     record("user.enabled" if active else "user.disabled", target=user)
     db.session.commit()
@@ -145,7 +146,7 @@ def reset_password(user: User, password: str | None = None) -> str | None:
     password = password or generated or ""
     _check_password(password)
     user.set_password(password)
-    user.session_version = (user.session_version or 1) + 1
+    sign_out_everywhere(user)
     record("user.password_reset", target=user, details={"generated": generated is not None})
     db.session.commit()
     return generated
@@ -165,7 +166,7 @@ def issue_token(user: User, name: str = "") -> tuple[ApiToken, str]:
 def revoke_token(token: ApiToken) -> None:
     if token.revoked_at is not None:
         return
-    token.revoked_at = utcnow()
+    revoke(token)
     record(
         "user.token_revoked",
         target=token.user,

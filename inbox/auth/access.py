@@ -41,8 +41,8 @@ def load_user(session_id: str) -> User | None:
 LAST_USED_PRECISION = timedelta(minutes=1)
 
 
-def authenticate_bearer(header: str | None) -> User | None:
-    """The user behind `Authorization: Bearer <token>`, if the token is live."""
+def live_token(header: str | None) -> ApiToken | None:
+    """The unrevoked token of an active user in `Authorization: Bearer <token>`, if any."""
     if not header or not header.lower().startswith("bearer "):
         return None
     token = header[7:].strip()
@@ -61,7 +61,13 @@ def authenticate_bearer(header: str | None) -> User | None:
     if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_PRECISION:
         api_token.last_used_at = now
         db.session.commit()
-    return api_token.user
+    return api_token
+
+
+def authenticate_bearer(header: str | None) -> User | None:
+    """The user behind `Authorization: Bearer <token>`, if the token is live."""
+    api_token = live_token(header)
+    return api_token.user if api_token is not None else None
 
 
 @login_manager.request_loader

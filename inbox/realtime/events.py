@@ -5,24 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, session
-from flask_login import current_user
+from flask import Flask, request, session
+from flask_socketio import disconnect as close_connection
 from flask_socketio import emit, join_room, leave_room
 
-from inbox.auth import authenticate_bearer
+from inbox.auth.sessions import Credential, connection_credential
 from inbox.extensions import db, socketio
 from inbox.models import Channel, Conversation, Role, User
 from inbox.outgoing.presence import mark_read, show_typing
+from inbox.realtime.connections import join_identity_rooms, leave_identity_rooms
 from inbox.realtime.publish import announce
 from inbox.realtime.rooms import audience, channel_room, conversation_room
 
-SESSION_KEY = "realtime_user_id"
+SESSION_KEY = "realtime_credential"
 
 
 def _socket_user() -> User | None:
-    user_id = session.get(SESSION_KEY)
-    user = db.session.get(User, user_id) if user_id else None
-    return user if user is not None and user.is_active else None
+    """The connection's user while what it signed in with still counts; a connection whose
+    access ended (and somehow missed being closed) is closed now."""
+    credential: Credential | None = session.get(SESSION_KEY)
+    user = credential.current_user() if credential is not None else None
+    if user is None:
+        close_connection()
+    return user
 
 
 def _conversation(data: Any) -> Conversation | None:
@@ -36,16 +41,24 @@ def connect(auth: Any = None) -> None:
     """A browser (its session cookie) or an API client (`auth={"token": ...}`) connects.
 
     Refused without a valid user; otherwise joins the rooms of every channel the user may see,
-    so `message` and `conversation` events arrive with no further call.
+    so `message` and `conversation` events arrive with no further call, and the rooms that
+    close it when its access ends.
     """
-    user: User | None = current_user if current_user.is_authenticated else None
-    if user is None and isinstance(auth, dict) and isinstance(auth.get("token"), str):
-        user = authenticate_bearer(f"Bearer {auth['token']}")
-    if user is None or not user.is_active:
+    credential = connection_credential(auth)
+    user = credential.current_user() if credential is not None else None
+    if credential is None or user is None:
         raise ConnectionRefusedError("unauthorized")
-    session[SESSION_KEY] = user.id
+    session[SESSION_KEY] = credential
+    join_identity_rooms(request.sid, credential.rooms())
     for channel_id in db.session.scalars(sa.select(Channel.id)):
         join_room(channel_room(channel_id, audience(user)))
+
+
+def disconnect(_reason: Any = None) -> None:
+    """The connection closed, whoever closed it: it no longer needs ending."""
+    credential: Credential | None = session.get(SESSION_KEY)
+    if credential is not None:
+        leave_identity_rooms(request.sid, credential.rooms())
 
 
 def open_conversation(data: Any) -> dict[str, Any]:
@@ -64,7 +77,7 @@ def open_conversation(data: Any) -> dict[str, Any]:
 def close_conversation(data: Any) -> None:
     """The agent moved on: stop receiving this conversation's typing events."""
     conversation = _conversation(data)
-    if conversation is not None:
+    if conversation is not None and _socket_user() is not None:
         leave_room(conversation_room(conversation.id))
 
 
@@ -88,5 +101,5 @@ def typing(data: Any) -> None:
 
 def init_app(app: Flask) -> None:
     """Attach the handlers to the app's Socket.IO server (a new one for each app)."""
-    for handler in (connect, open_conversation, close_conversation, typing):
+    for handler in (connect, disconnect, open_conversation, close_conversation, typing):
         socketio.on_event(handler.__name__, handler)

@@ -151,7 +151,12 @@ socket.on("connect", () => {
   }
   everConnected = true;
 });
-socket.on("disconnect", () => connectionState(t("reconnecting")));
+socket.on("disconnect", (reason) => {
+  // The server closes a connection only when its access ended (signed out, disabled, password
+  // reset): reloading leads to the sign-in page, or to a fresh connection if still signed in.
+  if (reason === "io server disconnect") location.reload();
+  else connectionState(t("reconnecting"));
+});
 socket.on("connect_error", () => connectionState(t("reconnecting")));
 socket.on("message", messageArrived);
 socket.on("conversation", liveConversation);
