@@ -153,3 +153,14 @@ def test_the_services_close_connections_only_after_their_change_commits(
     assert sockets["browser"].is_connected()
     service.reset_password(agent, DEFAULT_PASSWORD + "!")
     assert not sockets["browser"].is_connected()
+
+
+def test_changing_roles_closes_the_connections_let_in_by_the_old_ones(
+    app, client, make, agent, channel, sockets
+) -> None:
+    browser, _admin, csrf = admin_client(app, make)
+    saved = browser.post(
+        f"/admin/users/{agent.id}", data={"roles": ["supervisor"], "csrf_token": csrf}
+    )
+    assert saved.status_code == 302
+    assert_closed_and_deaf(client, channel, closed=[sockets["browser"], sockets["token"]])

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from inbox.audit import record
-from inbox.auth.sessions import lock_out, revoke, sign_out_everywhere
+from inbox.auth.sessions import lock_out, revoke, roles_changed, sign_out_everywhere
 from inbox.extensions import db
 from inbox.models import ApiToken, Role, User, UserRole, utcnow
 
@@ -123,6 +123,7 @@ def update_user(user: User, display_name: str | None, roles: Iterable[Role]) -> 
         changes["roles_added"] = _ordered(chosen - user.roles)
         changes["roles_removed"] = _ordered(user.roles - chosen)
         user.roles = chosen
+        roles_changed(user)
     if changes:
         record("user.updated", target=user, details=changes)
     db.session.commit()

@@ -90,6 +90,12 @@ def lock_out(user: User) -> None:
     end_connections_after_commit(user_room(user.id))
 
 
+def roles_changed(user: User) -> None:
+    """The user's live connections were let into rooms by their old roles: they close after
+    commit, and the reconnecting page is let in by the new ones."""
+    end_connections_after_commit(user_room(user.id))
+
+
 def revoke(token: ApiToken) -> None:
     """The token stops working; its live connections close after commit."""
     token.revoked_at = utcnow()
