@@ -39,6 +39,14 @@ def conversation_with_message(client, make, **event_fields) -> Conversation:
     return db.session.scalar(sa.select(Conversation))
 
 
+def quiet_conversation(client, make) -> Conversation:
+    """A customer wrote, but longer ago than a reply token lasts: answers go by push."""
+    conversation = conversation_with_message(client, make)
+    db.session.execute(sa.delete(ReplyToken))
+    db.session.commit()
+    return conversation
+
+
 def send(client, headers, conversation, **body):
     return client.post(f"/api/conversations/{conversation.id}/messages", json=body, headers=headers)
 
@@ -105,9 +113,7 @@ def test_an_expired_token_falls_back_to_push(client, make, stub, agent) -> None:
 
 
 def test_reply_mode_without_a_token_fails_and_says_why(client, make, stub, agent) -> None:
-    conversation = conversation_with_message(client, make)
-    db.session.execute(sa.delete(ReplyToken))
-    db.session.commit()
+    conversation = quiet_conversation(client, make)
     send(client, agent, conversation, text="hello", mode="reply")
     run_due_jobs()
     (message,) = outgoing()
@@ -115,23 +121,90 @@ def test_reply_mode_without_a_token_fails_and_says_why(client, make, stub, agent
     assert not any("/v2/bot/message/" in seen.path for seen in stub.seen)
 
 
-def test_an_unconfirmed_reply_is_failed_not_resent(client, make, stub, agent) -> None:
+def test_an_unconfirmed_reply_is_uncertain_and_goes_again_only_when_the_agent_confirms(
+    client, make, stub, agent
+) -> None:
     conversation = conversation_with_message(client, make)
     stub.route("/v2/bot/message/reply", Reply(500, {"message": "Internal server error"}))
+    stub.route("/v2/bot/message/push", Reply(200, SENT))
+    send(client, agent, conversation, texts=["hello", "your order"])
+    run_due_jobs()
+    assert {m.delivery_state for m in outgoing()} == {DeliveryState.UNCERTAIN}
+    assert "may have delivered" in outgoing()[0].error_message
+    assert pushes(stub) == []  # falling back to push on its own could deliver it twice
+    first = outgoing()[0]
+    reply_key = first.retry_key
+
+    unconfirmed = client.post(f"/api/messages/{first.id}/retry", json={}, headers=agent)
+    assert unconfirmed.status_code == 409 and "confirm" in unconfirmed.json["message"]
+    run_due_jobs()
+    assert pushes(stub) == []
+
+    confirmed = client.post(
+        f"/api/messages/{first.id}/retry", json={"confirm": True}, headers=agent
+    )
+    assert confirmed.status_code == 202 and len(confirmed.json["messages"]) == 2
+    run_due_jobs()
+    (push,) = pushes(stub)
+    assert len(push.json()["messages"]) == 2
+    assert push.headers["X-Line-Retry-Key"] != reply_key  # a new request, a new key
+    assert {m.delivery_state for m in outgoing()} == {DeliveryState.SENT}
+    again = client.post(f"/api/messages/{first.id}/retry", json={"confirm": True}, headers=agent)
+    assert again.status_code == 409
+
+
+def test_a_quiet_channels_pushes_ride_out_an_outage_and_arrive_once(
+    client, make, stub, agent
+) -> None:
+    conversation = quiet_conversation(client, make)
+    # Longer than the old ten-attempt limit: LINE down, then rate limiting, then back.
+    stub.route(
+        "/v2/bot/message/push",
+        *[Reply(500, {"message": "Internal server error"})] * 10,
+        *[Reply(429, {"message": "Too many requests"}, {"Retry-After": "1"})] * 5,
+        *[Reply(200, {"sentMessages": [{"id": f"quiet-{n}"}]}) for n in range(5)],
+    )
+    for n in range(5):
+        send(client, agent, conversation, text=f"ข้อความ {n}")
+    for _ in range(40):
+        db.session.execute(sa.update(Job).values(run_after=utcnow()))  # time passes
+        db.session.commit()
+        run_due_jobs()
+        if all(m.delivery_state is DeliveryState.SENT for m in outgoing()):
+            break
+    messages = outgoing()
+    assert {m.delivery_state for m in messages} == {DeliveryState.SENT}
+    accepted = [push for push in pushes(stub)][-5:]
+    assert sorted(p.json()["messages"][0]["text"] for p in accepted) == [
+        f"ข้อความ {n}" for n in range(5)
+    ]
+    keys_tried = {}
+    for push in pushes(stub):
+        keys_tried.setdefault(push.json()["messages"][0]["text"], set()).add(
+            push.headers["X-Line-Retry-Key"]
+        )
+    assert all(len(keys) == 1 for keys in keys_tried.values())  # one key each, for life
+
+
+def test_a_push_is_given_up_only_when_lines_retry_key_would_expire(
+    client, make, stub, agent
+) -> None:
+    conversation = quiet_conversation(client, make)
+    stub.route("/v2/bot/message/push", Reply(503, {"message": "Service unavailable"}))
     send(client, agent, conversation, text="hello")
     run_due_jobs()
     (message,) = outgoing()
-    assert (
-        message.delivery_state is DeliveryState.FAILED
-        and "did not confirm" in message.error_message
-    )
-    assert pushes(stub) == []  # falling back to push could deliver it twice
+    assert message.delivery_state is DeliveryState.PENDING
+    message.retry_key_at = utcnow() - timedelta(hours=23, minutes=58)
+    db.session.execute(sa.update(Job).values(run_after=utcnow()))
+    db.session.commit()
+    run_due_jobs()
+    (message,) = outgoing()
+    assert message.delivery_state is DeliveryState.FAILED and "whole day" in message.error_message
 
 
 def test_line_refusal_is_recorded_with_its_words_and_request_id(client, make, stub, agent) -> None:
-    conversation = conversation_with_message(client, make)
-    db.session.execute(sa.delete(ReplyToken))
-    db.session.commit()
+    conversation = quiet_conversation(client, make)
     stub.route(
         "/v2/bot/message/push",
         Reply(
@@ -158,9 +231,7 @@ def test_line_refusal_is_recorded_with_its_words_and_request_id(client, make, st
 
 
 def test_outage_keeps_it_pending_then_the_same_key_delivers_once(client, make, stub, agent) -> None:
-    conversation = conversation_with_message(client, make)
-    db.session.execute(sa.delete(ReplyToken))
-    db.session.commit()
+    conversation = quiet_conversation(client, make)
     stub.route(
         "/v2/bot/message/push",
         Reply(503, {"message": "Service unavailable"}),
@@ -193,9 +264,7 @@ def test_a_push_waits_out_lines_backoff_as_a_later_job_not_a_sleeping_thread(
     client, make, stub, agent, app
 ) -> None:
     app.config["LINE_RETRY_ATTEMPTS"] = 4  # what a server runs with
-    conversation = conversation_with_message(client, make)
-    db.session.execute(sa.delete(ReplyToken))
-    db.session.commit()
+    conversation = quiet_conversation(client, make)
     stub.route(
         "/v2/bot/message/push",
         Reply(429, {"message": "Too many requests"}, {"Retry-After": "30"}),
@@ -216,9 +285,7 @@ def test_a_push_waits_out_lines_backoff_as_a_later_job_not_a_sleeping_thread(
 
 
 def test_seven_messages_go_as_two_requests_each_with_its_own_key(client, make, stub, agent) -> None:
-    conversation = conversation_with_message(client, make)
-    db.session.execute(sa.delete(ReplyToken))
-    db.session.commit()
+    conversation = quiet_conversation(client, make)
     stub.route(
         "/v2/bot/message/push",
         Reply(200, {"sentMessages": [{"id": f"a{n}"} for n in range(5)]}),
@@ -233,9 +300,7 @@ def test_seven_messages_go_as_two_requests_each_with_its_own_key(client, make, s
 
 
 def test_retry_resends_the_failed_group_with_its_original_key(client, make, stub, agent) -> None:
-    conversation = conversation_with_message(client, make)
-    db.session.execute(sa.delete(ReplyToken))
-    db.session.commit()
+    conversation = quiet_conversation(client, make)
     stub.route("/v2/bot/message/push", Reply(403, {"message": "Forbidden"}), Reply(200, SENT))
     send(client, agent, conversation, texts=["a", "b"])
     run_due_jobs()

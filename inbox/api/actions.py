@@ -35,9 +35,12 @@ def _with_last_message(conversation: Conversation) -> dict:
     return conversation_json(conversation, current_user, latest)
 
 
+CONFLICTS = ("blocked", "not_member", "not_failed", "needs_confirmation", "channel_disabled")
+
+
 def _refused(refusal: CannotSend) -> None:
     abort(
-        409 if refusal.code in ("blocked", "not_member", "not_failed", "channel_disabled") else 400,
+        409 if refusal.code in CONFLICTS else 400,
         str(refusal),
     )
 
@@ -95,12 +98,15 @@ def send_media(conversation_id: int) -> ResponseReturnValue:
 @bp.post("/messages/<int:message_id>/retry")
 @roles_required(Role.AGENT)
 def retry(message_id: int) -> ResponseReturnValue:
-    """Send a failed message again (by push, with its original retry key)."""
+    """Send a failed message again (by push, with its original retry key); an uncertain one
+    only with `{"confirm": true}` (by push, with a new key)."""
     message = db.session.get(Message, message_id)
     if message is None:
         abort(404, _("There is no message %(id)d.", id=message_id))
+    body = request.get_json(silent=True)
+    confirmed = isinstance(body, dict) and body.get("confirm") is True
     try:
-        group = retry_failed(message, current_user)
+        group = retry_failed(message, current_user, confirmed=confirmed)
     except CannotSend as refusal:
         _refused(refusal)
     return jsonify(messages=[message_json(item, current_user) for item in group]), 202

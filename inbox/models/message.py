@@ -25,7 +25,8 @@ class Direction(StrEnum):
 class DeliveryState(StrEnum):
     PENDING = "pending"
     SENT = "sent"
-    FAILED = "failed"
+    FAILED = "failed"  # LINE refused it, or could not be reached for as long as a key lasts
+    UNCERTAIN = "uncertain"  # a reply LINE may have delivered: its answer never came
 
 
 class SendMode(StrEnum):
@@ -72,6 +73,7 @@ class Message(CreatedAtMixin, db.Model):
     delivery_state: Mapped[DeliveryState | None] = mapped_column(enum_type(DeliveryState))
     send_mode: Mapped[SendMode | None] = mapped_column(enum_type(SendMode))
     retry_key: Mapped[str | None] = mapped_column(sa.String(36))  # one per push, for life
+    retry_key_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # LINE keeps it 24 h
     send_attempts: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     line_request_id: Mapped[str | None] = mapped_column(sa.String(64))
     error_message: Mapped[str | None] = mapped_column(sa.Text)

@@ -2,13 +2,18 @@
 
 Outcomes an agent can trust:
 - sent: LINE accepted it (reply or push, with LINE's request id);
-- failed: LINE refused it (its message, details and request id), or a reply's fate is unknown;
-- still pending: LINE could not be reached yet; the push is retried with the same retry key.
+- failed: LINE refused it (its message, details and request id), or could not be reached for
+  as long as LINE honours a retry key;
+- uncertain: a reply whose answer never came: LINE may have delivered it, so it is sent again
+  only when the agent confirms (`retry_failed`);
+- still pending: LINE could not be reached yet; the push is retried with the same retry key,
+  with backoff, by a job that survives restarts.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -24,7 +29,7 @@ from inbox.line.errors import (
     LineInvalidReplyToken,
     LineQuotaExceeded,
 )
-from inbox.models import Conversation, DeliveryState, Message
+from inbox.models import Conversation, DeliveryState, Message, utcnow
 from inbox.models import SendMode as UsedMode
 from inbox.outgoing.quota import forget_quota
 from inbox.outgoing.reply_tokens import take_reply_token
@@ -33,7 +38,8 @@ from inbox.realtime import announce
 
 log = logging.getLogger(__name__)
 
-MAX_PUSH_ATTEMPTS = 10  # with the job's backoff: about 17 minutes of LINE outage ridden out
+# LINE recognises a retry key for 24 hours; after that a retry could deliver a second copy.
+RETRY_KEY_LIFETIME = timedelta(hours=24) - timedelta(minutes=5)
 
 
 def _mark_sent(chunk: list[Message], mode: UsedMode, result: SendResult) -> None:
@@ -58,6 +64,18 @@ def _mark_failed(chunk: list[Message], reason: str, error: LineError | None = No
     db.session.commit()
 
 
+def _mark_uncertain(chunk: list[Message], error: LineError) -> None:
+    for message in chunk:
+        message.delivery_state = DeliveryState.UNCERTAIN
+        message.error_message = str(
+            _l("LINE may have delivered this reply, but never confirmed it: %(error)s", error=error)
+        )
+        message.error_details = error.as_dict()
+        message.line_request_id = error.request_id or message.line_request_id
+        announce(message)
+    db.session.commit()
+
+
 def _try_reply(client: LineClient, conversation: Conversation, chunk: list[Message]) -> bool:
     """Reply if a fresh token can be claimed; True when the chunk is settled (sent or failed)."""
     token = take_reply_token(conversation)
@@ -69,11 +87,7 @@ def _try_reply(client: LineClient, conversation: Conversation, chunk: list[Messa
         return False  # LINE refused the token, so nothing was sent: push instead
     except TRANSIENT_ERRORS as error:
         # LINE may or may not have delivered it, and a reply cannot be retried safely.
-        _mark_failed(
-            chunk,
-            str(_l("LINE did not confirm this reply. Check the chat before sending again.")),
-            error,
-        )
+        _mark_uncertain(chunk, error)
         return True
     except LineError as error:
         _mark_failed(chunk, error.message, error)
@@ -95,14 +109,16 @@ def _push(client: LineClient, conversation: Conversation, chunk: list[Message]) 
     except TRANSIENT_ERRORS as error:
         for message in chunk:
             message.send_attempts += 1
-        if chunk[0].send_attempts >= MAX_PUSH_ATTEMPTS:
-            _mark_failed(chunk, error.message, error)
+        delay = max(backoff(chunk[0].send_attempts).total_seconds(), error.retry_after or 0.0)
+        key_made = chunk[0].retry_key_at or chunk[0].created_at
+        if utcnow() + timedelta(seconds=delay) - key_made > RETRY_KEY_LIFETIME:
+            reason = _l("LINE could not take this message for a whole day: %(error)s", error=error)
+            _mark_failed(chunk, str(reason), error)
             return
         for message in chunk:
             message.error_message = f"retrying: {error}"
             announce(message)
         db.session.commit()
-        delay = max(backoff(chunk[0].send_attempts).total_seconds(), error.retry_after or 0.0)
         raise RetryLater(delay, str(error)) from error
     except LineError as error:
         _mark_failed(chunk, error.message, error)

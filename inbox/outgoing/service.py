@@ -113,6 +113,7 @@ def queue_messages(
                 sent_at=now,
                 delivery_state=DeliveryState.PENDING,
                 retry_key=retry_key,
+                retry_key_at=now,
                 attachment=item.attachment,
             )
             db.session.add(message)
@@ -164,14 +165,29 @@ def _enqueue_send(message_ids: list[int], mode: SendMode) -> None:
     )
 
 
-def retry_failed(message: Message, agent: User | None = None) -> list[Message]:
-    """Send a failed message again, with the messages that shared its LINE request.
+def retry_failed(
+    message: Message, agent: User | None = None, *, confirmed: bool = False
+) -> list[Message]:
+    """Send a failed or uncertain message again, with the messages that shared its request.
 
-    They keep their retry key: if LINE had in fact accepted them, it answers 409 and they
-    are marked sent instead of being delivered twice.
+    A failed group keeps its retry key: if LINE had in fact accepted it, it answers 409 and
+    it is marked sent instead of being delivered twice. An uncertain reply may already be on
+    the customer's phone, so it goes again only when the agent confirms, by push with a new
+    key (a reply carries none LINE could recognise).
     """
-    if message.delivery_state is not DeliveryState.FAILED:
+    uncertain = message.delivery_state is DeliveryState.UNCERTAIN
+    if message.delivery_state is not DeliveryState.FAILED and not uncertain:
         raise CannotSend(str(_l("Only a failed message can be retried.")), "not_failed")
+    if uncertain and not confirmed:
+        raise CannotSend(
+            str(
+                _l(
+                    "LINE may have delivered this reply already. Check with the customer, then"
+                    " confirm to send it again."
+                )
+            ),
+            "needs_confirmation",
+        )
     check_can_send(message.conversation)
     group = list(
         db.session.scalars(
@@ -179,15 +195,18 @@ def retry_failed(message: Message, agent: User | None = None) -> list[Message]:
             .where(
                 Message.conversation_id == message.conversation_id,
                 Message.retry_key == message.retry_key,
-                Message.delivery_state == DeliveryState.FAILED,
+                Message.delivery_state == message.delivery_state,
             )
             .order_by(Message.id)
         )
     )
+    fresh_key = str(uuid.uuid4()) if uncertain else None
     for item in group:
         item.delivery_state = DeliveryState.PENDING
         item.error_message = item.error_details = None
         item.send_attempts = 0
+        if fresh_key:
+            item.retry_key, item.retry_key_at = fresh_key, utcnow()
         announce(item)
     db.session.flush()
     # Reply tokens are single-use: a retry always pushes.
@@ -200,6 +219,7 @@ def retry_failed(message: Message, agent: User | None = None) -> list[Message]:
         details={
             "conversation_id": message.conversation_id,
             "message_ids": [item.id for item in group],
+            **({"confirmed_after_uncertain_reply": True} if uncertain else {}),
         },
     )
     db.session.commit()

@@ -83,8 +83,12 @@ function conversationChanged(conversation) {
 }
 
 async function retry(message, button) {
+  // A reply LINE may have delivered goes again only when the agent has checked and says so.
+  const uncertain = message.delivery_state === "uncertain";
+  if (uncertain && !window.confirm(t("resendConfirm"))) return;
   button.disabled = true;
-  const answer = await attempt(() => api(`/api/messages/${message.id}/retry`, { method: "POST", json: {} }));
+  const json = uncertain ? { confirm: true } : {};
+  const answer = await attempt(() => api(`/api/messages/${message.id}/retry`, { method: "POST", json }));
   if (answer) answer.messages.forEach((item) => thread.upsert(item));
   else button.disabled = false;
 }

@@ -189,7 +189,7 @@ function bodyOf(message, names, hits) {
 
 function deliveryLine(message, onRetry) {
   const state = message.delivery_state || "pending";
-  const labels = { pending: t("deliveryPending"), sent: t("deliverySent"), failed: t("deliveryFailed") };
+  const labels = { pending: t("deliveryPending"), sent: t("deliverySent"), failed: t("deliveryFailed"), uncertain: t("deliveryUncertain") };
   const modes = { reply: t("modeReplyFree"), push: t("modePush") };
   const line = el("div", { class: `delivery delivery-${state}` },
     el("span", { class: "delivery-state", textContent: labels[state] || state }),
@@ -197,14 +197,14 @@ function deliveryLine(message, onRetry) {
     message.sent_by ? el("span", { textContent: t("sentBy", { name: message.sent_by.display_name || message.sent_by.email }) }) : null,
     message.line_request_id ? el("span", { class: "request-id", title: t("requestIdHelp") }, t("requestId"), " ", el("code", { textContent: message.line_request_id })) : null,
   );
-  if (state !== "failed") return line;
+  if (state !== "failed" && state !== "uncertain") return line;
   const details = (message.error_details || []).map((detail) =>
     el("li", { textContent: [detail.property, detail.message].filter(Boolean).join(": ") || JSON.stringify(detail) }));
   return el("div", { class: "delivery-block" }, line,
     el("div", { class: "delivery-error", role: "alert" },
       el("p", { textContent: message.error_message || t("deliveryFailedUnknown") }),
       details.length ? el("ul", {}, details) : null,
-      onRetry ? el("button", { type: "button", class: "secondary small", textContent: t("retry"), onclick: (event) => onRetry(message, event.currentTarget) }) : null));
+      onRetry ? el("button", { type: "button", class: "secondary small", textContent: t(state === "uncertain" ? "resendUncertain" : "retry"), onclick: (event) => onRetry(message, event.currentTarget) }) : null));
 }
 
 function revisionsOf(message) {
