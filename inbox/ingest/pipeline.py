@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -186,12 +187,11 @@ def drain(limit: int = BATCH, max_batches: int = 1_000) -> Drained:
     done = Drained()
     one_writer = db.session.get_bind().dialect.name == "sqlite"
     for _ in range(max_batches):
-        if one_writer:
-            ack_first.wait_for_quiet(ACK_PRIORITY_SECONDS)
-        ids = claim_batch(limit)
+        with ack_first.deriving(ACK_PRIORITY_SECONDS) if one_writer else nullcontext():
+            ids = claim_batch(limit)
+            derived = derive(ids)
         if not ids:
             break
-        derived = derive(ids)
         if not (derived.processed or derived.failed):
             break  # handed back (the database refused) or done elsewhere: look again later
         done += derived

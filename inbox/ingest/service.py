@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 from sqlalchemy.exc import OperationalError
@@ -30,28 +30,40 @@ log = logging.getLogger(__name__)
 
 class AckFirst:
     """Webhook answers go before derivation in this process: LINE waits for the one, nobody
-    waits on the other. The event worker waits (briefly) while webhooks are storing, so on
-    SQLite, whose one writer they would otherwise queue behind, an answer stays fast."""
+    waits on the other. The event worker waits (briefly) while webhooks are storing.
+
+    On SQLite (one writer) the webhooks' inserts and the worker's batches also take turns on
+    a lock in this process: whoever waits is woken the moment the other is done, where
+    SQLite's own busy handler would have it sleep and poll (and lose the race again), and a
+    webhook never waits behind more than one batch.
+    """
 
     def __init__(self) -> None:
         self._storing = 0
         self._quiet = threading.Condition()
+        self._writer = threading.Lock()
 
     @contextmanager
-    def storing(self) -> Iterator[None]:
+    def storing(self, *, one_writer: bool) -> Iterator[None]:
         with self._quiet:
             self._storing += 1
         try:
-            yield
+            with self._writer if one_writer else nullcontext():
+                yield
         finally:
             with self._quiet:
                 self._storing -= 1
                 if not self._storing:
                     self._quiet.notify_all()
 
-    def wait_for_quiet(self, timeout: float) -> None:
+    @contextmanager
+    def deriving(self, patience: float) -> Iterator[None]:
+        """The worker's turn on SQLite: after the webhooks storing now (up to `patience`
+        seconds), holding the writer lock for one batch."""
         with self._quiet:
-            self._quiet.wait_for(lambda: not self._storing, timeout)
+            self._quiet.wait_for(lambda: not self._storing, patience)
+        with self._writer:
+            yield
 
 
 ack_first = AckFirst()
@@ -76,7 +88,7 @@ def receive_events(channel_id: int, envelope: Envelope) -> IngestResult:
     Raises SQLAlchemyError only if the raw rows could not be committed (the caller answers
     503 so LINE redelivers). Once they are committed, nothing can lose them.
     """
-    with ack_first.storing():
+    with ack_first.storing(one_writer=db.session.get_bind().dialect.name == "sqlite"):
         new_ids = store_raw_events(
             channel_id, envelope.destination, envelope.events, clean=envelope.has_unstorable_text
         )
