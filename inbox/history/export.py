@@ -3,7 +3,6 @@ come, so a million messages never sit in memory at once."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from inbox.audit import record
 from inbox.extensions import db
 from inbox.history.search import SearchFilters, apply_filters, matches
 from inbox.models import Conversation, Message
+from inbox.spreadsheet import BYTE_ORDER_MARK, SpreadsheetSafeWriter
 
 BATCH = 1000
 COLUMNS = [
@@ -118,11 +118,11 @@ def export_rows(filters: SearchFilters) -> Iterator[dict]:
 def as_csv(rows: Iterator[dict]) -> Iterator[str]:
     """CSV with a byte-order mark, so spreadsheet programs read Thai and Japanese right."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
-    yield "\ufeff"
-    writer.writeheader()
+    writer = SpreadsheetSafeWriter(buffer)
+    yield BYTE_ORDER_MARK
+    writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow(row)
+        writer.writerow(row[column] for column in COLUMNS)
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)
