@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from inbox.admin import users_service
-from inbox.api.routes import zoned_moment
+from inbox.api.input import zoned_moment
 from inbox.history.export import FORMATS, export_rows, record_export
 from inbox.history.search import SearchFilters
 from inbox.ingest import reprocess as reprocess_events

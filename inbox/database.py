@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from typing import Any
 
@@ -10,6 +11,9 @@ from flask import Flask
 from sqlalchemy.dialects import postgresql, sqlite
 
 from inbox.extensions import db
+
+# What PostgreSQL's text and JSONB cannot hold: NUL, and UTF-16 halves without their pair.
+UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:

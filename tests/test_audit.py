@@ -465,6 +465,6 @@ def test_the_page_filters_and_pages_back(client, make, logged) -> None:
 
 def test_the_page_explains_a_bad_filter(client, make) -> None:
     answer = client.get("/audit?from=24/11/2026", headers=make.auth_header(Role.SUPERVISOR))
-    assert answer.status_code == 400 and "Dates look like 2026-11-24." in answer.get_data(
+    assert answer.status_code == 400 and "from must be a date like 2026-11-24." in answer.get_data(
         as_text=True
     )

@@ -273,3 +273,19 @@ def test_a_turn_that_began_before_the_range_is_not_counted(client, make) -> None
     assert (inside.messages_in, inside.turns, inside.first_response.count) == (1, 0, 0)
     both = report_for("UTC", date(2026, 3, 9), date(2026, 3, 10)).total()
     assert (both.turns, both.first_response.median) == (1, 30 * 60)
+
+
+def test_csv_downloads_neutralise_formulas_in_names(client, make, history) -> None:
+    history["a"].name = '=HYPERLINK("https://evil.example","Shop")'
+    history["nok"].display_name = "@SUM(1+1)*cmd|' /C calc'!A0"
+    db.session.commit()
+    headers = make.auth_header(Role.SUPERVISOR)
+    query = "?from=2026-03-10&to=2026-03-10&tz=Asia/Bangkok"
+    _header, *rows = read_csv(client.get("/reports/daily.csv" + query, headers=headers))
+    assert {row[2] for row in rows} == {
+        '\'=HYPERLINK("https://evil.example","Shop")',
+        "ร้าน B",
+        "All channels",
+    }
+    _header, *rows = read_csv(client.get("/reports/agents.csv" + query, headers=headers))
+    assert sorted(row[1] for row in rows) == ["'@SUM(1+1)*cmd|' /C calc'!A0", "ぷろい"]

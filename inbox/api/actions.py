@@ -7,6 +7,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from inbox.api.input import (
+    choice_field,
+    id_or_null_field,
+    json_object,
+    text_field,
+    text_list_field,
+)
 from inbox.api.routes import bp, conversation_or_404
 from inbox.api.serializers import conversation_json, message_json, user_brief
 from inbox.auth import roles_required
@@ -20,13 +27,6 @@ from inbox.outgoing import CannotSend, SendMode, queue_texts, reply_window, retr
 from inbox.outgoing.media import queue_media
 from inbox.outgoing.quota import push_quota
 from inbox.outgoing.service import check_can_send
-
-
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400, _("Send a JSON object."))
-    return body
 
 
 def _with_last_message(conversation: Conversation) -> dict:
@@ -53,14 +53,17 @@ def send(conversation_id: int) -> ResponseReturnValue:
     Answers 202 with the messages as pending; their delivery state follows (sent or failed).
     """
     conversation = conversation_or_404(conversation_id)
-    body = _json_body()
-    texts = body.get("texts", [body["text"]] if "text" in body else None)
-    if not isinstance(texts, list) or not all(isinstance(text, str) for text in texts):
-        abort(400, _("Give text, or texts as a list of strings."))
-    if body.get("mode", "auto") not in {mode.value for mode in SendMode}:
-        abort(400, _("mode must be auto, reply or push."))
+    body = json_object()
+    refusal = _("Give text, or texts as a list of strings.")
+    texts = (
+        text_list_field(body, "texts", refusal)
+        if "texts" in body
+        else [text_field(body, "text", refusal)]
+    )
+    mode = choice_field(
+        body, "mode", SendMode, SendMode.AUTO, _("mode must be auto, reply or push.")
+    )
     try:
-        mode = SendMode(body.get("mode", "auto"))
         messages = queue_texts(conversation, current_user, texts, mode)
     except CannotSend as refusal:
         _refused(refusal)
@@ -117,22 +120,20 @@ def retry(message_id: int) -> ResponseReturnValue:
 def update(conversation_id: int) -> ResponseReturnValue:
     """Change `status` (open, pending, resolved) and/or `assignee_id` (a user id, or null)."""
     conversation = conversation_or_404(conversation_id)
-    body = _json_body()
-    status = None
-    if "status" in body:
-        if body["status"] not in {status.value for status in ConversationStatus}:
-            abort(400, _("status must be open, pending or resolved."))
-        status = ConversationStatus(body["status"])
+    body = json_object()
+    status = choice_field(
+        body, "status", ConversationStatus, None, _("status must be open, pending or resolved.")
+    )
     assignee, unassign = None, False
     if "assignee_id" in body:
-        if body["assignee_id"] is None:
-            unassign = True
-        elif isinstance(body["assignee_id"], int):
-            assignee = db.session.get(User, body["assignee_id"])
+        assignee_id = id_or_null_field(
+            body, "assignee_id", _("assignee_id must be a user id or null.")
+        )
+        unassign = assignee_id is None
+        if assignee_id is not None:
+            assignee = db.session.get(User, assignee_id)
             if assignee is None:
-                abort(400, _("There is no user %(id)d.", id=body["assignee_id"]))
-        else:
-            abort(400, _("assignee_id must be a user id or null."))
+                abort(400, _("There is no user %(id)d.", id=assignee_id))
     try:
         update_conversation(conversation, status=status, assignee=assignee, unassign=unassign)
     except CannotSend as refusal:
@@ -145,9 +146,7 @@ def update(conversation_id: int) -> ResponseReturnValue:
 def note(conversation_id: int) -> ResponseReturnValue:
     """A private note (`{"text"}`) in the thread, never sent to LINE."""
     conversation = conversation_or_404(conversation_id)
-    text = _json_body().get("text")
-    if not isinstance(text, str):
-        abort(400, _("Give the note's text."))
+    text = text_field(json_object(), "text", _("Give the note's text."))
     try:
         created = add_note(conversation, current_user, text)
     except CannotSend as refusal:

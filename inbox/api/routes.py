@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
+from inbox.api.input import guard
 from inbox.api.serializers import conversation_detail_json, conversation_json, message_json
 from inbox.auth import roles_required
 from inbox.conversations.queries import (
@@ -25,6 +24,7 @@ from inbox.models import Conversation, ConversationStatus, Message, Role
 from inbox.pagination import BadCursor
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+guard(bp)
 
 
 @bp.errorhandler(BadCursor)
@@ -40,19 +40,6 @@ def page_size() -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= largest:
         abort(400, _("limit must be a whole number from 1 to %(largest)d.", largest=largest))
     return int(raw)
-
-
-def zoned_moment(raw: str, name: str) -> datetime:
-    """An ISO 8601 time with its zone ("Z" for UTC), as API filters take them; a ValueError
-    saying what to write instead."""
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        message = _("%(name)s must be a date or time like 2026-11-24T09:00:00Z.", name=name)
-        raise ValueError(message) from None
-    if moment.tzinfo is None:
-        raise ValueError(_("%(name)s needs a time zone, e.g. a trailing Z for UTC.", name=name))
-    return moment
 
 
 def _filters() -> ConversationFilters:

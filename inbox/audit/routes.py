@@ -13,8 +13,9 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from inbox.api.input import BadInput, guard, in_utc, zoned_moment
 from inbox.api.routes import bp as api_bp
-from inbox.api.routes import page_size, zoned_moment
+from inbox.api.routes import page_size
 from inbox.api.serializers import iso
 from inbox.audit.actions import KINDS, SENTENCES, conversation_id_of, describe, target_name
 from inbox.audit.queries import AuditFilters, BadFilter, list_entries
@@ -23,6 +24,7 @@ from inbox.extensions import db
 from inbox.models import AuditEntry, Channel, Role, User
 
 bp = Blueprint("audit", __name__)
+guard(bp)
 
 PAGE_SIZE = 50
 
@@ -54,9 +56,13 @@ def _local_day(args: MultiDict[str, str], name: str, *, end: bool) -> datetime |
     try:
         day = date.fromisoformat(raw)
     except ValueError as exc:
-        raise BadFilter(_("Dates look like 2026-11-24.")) from exc
+        raise BadFilter(_("%(name)s must be a date like 2026-11-24.", name=name)) from exc
+    if end and day == date.max:
+        return None  # up to the end of time: no upper bound
     zone = ZoneInfo(str(get_timezone()))  # Babel hands a pytz zone: no good as a tzinfo= here
-    return datetime.combine(day + timedelta(days=1 if end else 0), time(), tzinfo=zone)
+    return in_utc(
+        datetime.combine(day + timedelta(days=1 if end else 0), time(), tzinfo=zone), name
+    )
 
 
 def _filters(args: MultiDict[str, str], *, page: bool) -> AuditFilters:
@@ -97,7 +103,7 @@ def audit_log() -> ResponseReturnValue:
         before = _number(
             request.args, "cursor", _("The cursor is not valid; use one this API returned.")
         )
-    except BadFilter as error:
+    except (BadFilter, BadInput) as error:
         abort(400, str(error))
     page, next_before = list_entries(filters, before=before, limit=page_size())
     return jsonify(
@@ -114,7 +120,7 @@ def index() -> ResponseReturnValue:
     try:
         filters = _filters(request.args, page=True)
         before = _number(request.args, "before", _("That page link is not valid."))
-    except BadFilter as refusal:
+    except (BadFilter, BadInput) as refusal:
         error, status, filters, before = str(refusal), 400, None, None
     page, next_before = (
         (None, None) if filters is None else list_entries(filters, before=before, limit=PAGE_SIZE)

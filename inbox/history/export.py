@@ -3,8 +3,8 @@ come, so a million messages never sit in memory at once."""
 
 from __future__ import annotations
 
-import csv
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +16,7 @@ from inbox.audit import record
 from inbox.extensions import db
 from inbox.history.search import SearchFilters, apply_filters, matches
 from inbox.models import Conversation, Message
+from inbox.spreadsheet import BYTE_ORDER_MARK, SpreadsheetSafeWriter
 
 BATCH = 1000
 COLUMNS = [
@@ -109,20 +110,27 @@ def record_export(filters: SearchFilters, export_format: str, **more: Any) -> No
 
 def export_rows(filters: SearchFilters) -> Iterator[dict]:
     """Matching messages (or, without a query, every message the filters keep), oldest first,
-    read from the database in batches."""
+    read from the database in batches.
+
+    The query runs and its first batch is read here, before the caller starts answering: a
+    search the database refuses is then an error answer, not a 200 cut off mid-file.
+    """
     statement = _statement(filters).execution_options(yield_per=BATCH, stream_results=True)
-    for message in db.session.scalars(statement):
-        yield _row(message)
+    messages = db.session.scalars(statement)
+    first = next(messages, None)
+    if first is None:
+        return iter(())
+    return (_row(message) for message in itertools.chain([first], messages))
 
 
 def as_csv(rows: Iterator[dict]) -> Iterator[str]:
     """CSV with a byte-order mark, so spreadsheet programs read Thai and Japanese right."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
-    yield "\ufeff"
-    writer.writeheader()
+    writer = SpreadsheetSafeWriter(buffer)
+    yield BYTE_ORDER_MARK
+    writer.writerow(COLUMNS)
     for row in rows:
-        writer.writerow(row)
+        writer.writerow(row[column] for column in COLUMNS)
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)

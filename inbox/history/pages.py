@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from inbox.api.input import guard
 from inbox.api.routes import conversation_or_404
 from inbox.api.serializers import conversation_detail_json, user_brief
 from inbox.auth import roles_required
@@ -22,6 +23,7 @@ from inbox.models import Channel, Role, User
 from inbox.models.user import holds_role
 
 bp = Blueprint("history", __name__, url_prefix="/history")
+guard(bp)
 
 # Message types a supervisor filters by (the store keeps LINE's own names).
 MESSAGE_TYPES = {

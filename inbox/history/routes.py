@@ -10,7 +10,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from inbox.api.routes import bp, page_size, zoned_moment
+from inbox.api.input import zoned_moment
+from inbox.api.routes import bp, page_size
 from inbox.api.serializers import conversation_json, message_json
 from inbox.auth import roles_required
 from inbox.history.export import FORMATS, export_rows, record_export
@@ -23,10 +24,7 @@ def _moment(name: str) -> datetime | None:
     raw = request.args.get(name)
     if not raw:
         return None
-    try:
-        return zoned_moment(raw, name)
-    except ValueError as problem:
-        abort(400, str(problem))
+    return zoned_moment(raw, name)
 
 
 def _number(name: str, what: str) -> int | None:

@@ -32,6 +32,12 @@ _SPACELESS_RANGES = (
 )
 _PROLONGED_SOUND_MARK = "ー"  # katakana "ー" sits outside the letter categories
 
+# A word is indexed and searched by at most its first letters: PostgreSQL refuses a lexeme
+# over 2,047 bytes (a database error at commit, or in the search), and 256 letters are at most
+# 1,024 bytes of UTF-8. Index and query cut alike and a word matches as a prefix, so a long
+# word is still found by itself or by its beginning.
+LONGEST_WORD = 256
+
 
 def _spaceless(char: str) -> bool:
     code = ord(char)
@@ -51,7 +57,7 @@ class Run:
 
     def pieces(self) -> list[str]:
         if not self.spaceless or len(self.text) < 2:
-            return [self.text]
+            return [self.text[:LONGEST_WORD]]
         return [self.text[i : i + 2] for i in range(len(self.text) - 1)]
 
 

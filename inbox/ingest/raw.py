@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
-from inbox.database import conflict_insert
+from inbox.database import UNSTORABLE_TEXT, conflict_insert
 from inbox.extensions import db
 from inbox.models import EventState, WebhookEvent, from_line_millis, utcnow
 
-# What PostgreSQL's text and JSONB cannot hold: NUL, and UTF-16 halves without their pair.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
 
 
 def storable(value: Any) -> Any:
     """The value with unstorable code points replaced by U+FFFD, in keys and strings alike."""
     if isinstance(value, str):
-        return _UNSTORABLE.sub(REPLACEMENT, value)
+        return UNSTORABLE_TEXT.sub(REPLACEMENT, value)
     if isinstance(value, dict):
         return {storable(key): storable(item) for key, item in value.items()}
     if isinstance(value, list):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
-import csv
 import io
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -15,6 +13,7 @@ from flask_babel import gettext as _
 
 from inbox.reports.charts import DURATION_STEPS, Chart, Series, bar_chart, line_chart
 from inbox.reports.metrics import DayFigures, Report
+from inbox.spreadsheet import BYTE_ORDER_MARK, SpreadsheetSafeWriter
 
 
 def duration(seconds: float | None) -> str:
@@ -180,5 +179,5 @@ def agent_rows(report: Report) -> Iterator[list[Any]]:
 def csv_text(rows: Iterable[list[Any]]) -> str:
     """UTF-8 with a byte-order mark, so Excel shows Thai and Japanese names."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return codecs.BOM_UTF8.decode() + buffer.getvalue()
+    SpreadsheetSafeWriter(buffer).writerows(rows)
+    return BYTE_ORDER_MARK + buffer.getvalue()
