@@ -38,6 +38,7 @@ import sqlalchemy as sa
 from bench.serving import bench_app, migrated_with_channel
 from bench.webhook_ingest import mixed_events
 from inbox.webhooks.signature import sign
+from tests.sandbox_fixture import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret"
@@ -208,11 +209,6 @@ def report(name: str, load: Load, done: int, seconds: float, since: str) -> None
         f"{'':>4}events answered 200: {accepted:,}; processed: {done:,}"
         f" ({seconds:.1f} s after {since}); lost: {accepted - done:,}"
     )
-
-
-def free_port() -> int:
-    with socket.create_server(("127.0.0.1", 0)) as sock:
-        return sock.getsockname()[1]
 
 
 def app_env(database_url: str, instance: str) -> dict[str, str]:

@@ -2,10 +2,13 @@
 
     .venv/bin/python bench/webhook_ingest.py [--database-url URL] [--seconds 10]
                                              [--connections 8] [--sizes 1,100]
+                                             [--server werkzeug|gunicorn] [--redis-url URL]
 
 Serves the app the way `python app.py` does (Werkzeug's threaded server, the in-process event
-worker deriving rows) on a free local port, with one extra route on the same server: a no-op
-receiver that checks the signature and answers 200. For each body size, CONNECTIONS
+worker deriving rows), or with `--server gunicorn` the way a team deploys it (gunicorn gthread,
+2 workers x 8 threads, and one `flask jobs worker` process deriving, woken through Redis), on
+a free local port, with one extra route on the same server: a no-op receiver that checks the
+signature and answers 200. For each body size, CONNECTIONS
 keep-alive clients post signed bodies of new events for SECONDS to the no-op, then to the
 inbox's webhook, and the script prints requests per second, p50 / p99 milliseconds and the
 inbox's rate as a share of the no-op's. Then it measures derivation: the events per second the
@@ -17,9 +20,13 @@ figures. LINE waits 2,000 ms for an answer.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
+import os
 import random
+import socket
+import subprocess
 import sys
 import threading
 import time
@@ -27,14 +34,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask import jsonify, request
+from flask import Flask, jsonify, request
 
 from bench.serving import bench_app, in_own_process, migrated_with_channel, percentiles, serve
+from inbox import create_app
 from inbox.extensions import csrf, db
 from inbox.ingest import backlog, start_event_worker
 from inbox.webhooks.signature import sign, signature_is_valid
 from tests.line_events import event, group_source, message_event
+from tests.sandbox_fixture import free_port
 
+ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret"
 
 
@@ -66,9 +76,7 @@ def mixed_events(count: int, salt: str) -> list[dict]:
     return events
 
 
-def build_app(database_url: str | None):
-    app, _url = bench_app(database_url)
-
+def with_noop(app: Flask) -> Flask:
     @app.post("/bench/noop/<channel_id>")
     @csrf.exempt
     def noop(channel_id: str):
@@ -78,9 +86,51 @@ def build_app(database_url: str | None):
             return jsonify({"message": "bad signature"}), 401
         return jsonify({"received": len(body)})
 
+    return app
+
+
+def served_app() -> Flask:
+    """What gunicorn serves with --server gunicorn: the app from the environment, and the no-op."""
+    return with_noop(create_app())
+
+
+def build_app(database_url: str | None):
+    app, url = bench_app(database_url)
     with app.app_context():
         channel = migrated_with_channel(SECRET)
-        return app, channel.line_channel_id, db.engine.dialect.name
+        return with_noop(app), url, channel.line_channel_id, db.engine.dialect.name
+
+
+def start_team(app: Flask, database_url: str, redis_url: str) -> tuple[list, int]:
+    """gunicorn (2 workers x 8 threads) and one `flask jobs worker`, as separate processes on
+    the bench's database, sharing its instance folder (its keys)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": app.instance_path,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "LINE_SANDBOX": "off",
+        "LINE_API_BASE_URL": "http://127.0.0.1:9",
+        "REDIS_URL": redis_url,
+        "DEPLOYMENT_PREFIX": f"bench-{time.time_ns()}",
+    }
+    web = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", "8"]
+    web += ["--workers", "2", "--bind", f"127.0.0.1:{port}", "bench.webhook_ingest:served_app()"]
+    jobs = [sys.executable, "-m", "flask", "--app", "app", "jobs", "worker"]
+    processes = [
+        subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for command in (web, jobs)
+    ]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return processes, port
+        time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
 
 
 def load(port: int, path: str, size: int, seconds: float, connections: int) -> dict:
@@ -144,14 +194,18 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--sizes", default="1,100", help="events per body, comma-separated")
     parser.add_argument("--drain-limit", type=float, default=30.0, help="seconds to wait")
+    parser.add_argument("--server", choices=("werkzeug", "gunicorn"), default="werkzeug")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="for gunicorn")
     args = parser.parse_args()
-    app, line_channel_id, backend = build_app(args.database_url)
-    server, port = serve(app)
-    worker = start_event_worker(app)
-    print(
-        f"backend: {backend}; Werkzeug threaded server;"
-        f" {args.connections} connections, {args.seconds:g} s each"
-    )
+    app, url, line_channel_id, backend = build_app(args.database_url)
+    if args.server == "gunicorn":
+        processes, port = start_team(app, url, args.redis_url)
+        served = "gunicorn gthread 2 x 8 and one `flask jobs worker`"
+    else:
+        server, port = serve(app)
+        worker = start_event_worker(app)
+        served = "Werkzeug threaded server and the in-process event worker"
+    print(f"backend: {backend}; {served}; {args.connections} connections, {args.seconds:g} s each")
     print(
         f"{'events/body':>11} {'endpoint':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
         f" {'errors':>7} {'vs no-op':>9}"
@@ -186,8 +240,13 @@ def main() -> None:
             f" load ran, {after:,.0f} events/s after it; backlog {waiting_at_end:,} events,"
             f" {left:,} left {drain_seconds:.1f} s later"
         )
-    worker.stop()
-    server.shutdown()
+    if args.server == "gunicorn":
+        for process in processes:
+            process.terminate()
+            process.wait(15)
+    else:
+        worker.stop()
+        server.shutdown()
 
 
 if __name__ == "__main__":
