@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Iterable
 from typing import Any
+
+import sqlalchemy as sa
 
 from inbox.database import UNSTORABLE_TEXT, conflict_insert
 from inbox.extensions import db
@@ -31,6 +35,23 @@ def chat_key(channel_id: int, event: dict[str, Any]) -> str:
     if chat_id and isinstance(source.get(chat_id), str):
         return storable(f"{kind}:{source[chat_id]}")[:80]
     return f"channel:{channel_id}"
+
+
+_ROW_FIELDS = (
+    "channel_id",
+    "webhook_event_id",
+    "event_type",
+    "mode",
+    "is_redelivery",
+    "destination",
+    "event_at",
+    "received_at",
+    "payload",
+    "original_json",
+    "chat_key",
+    "state",
+    "attempts",
+)
 
 
 def _row(channel_id: int, destination: str, event: dict[str, Any], clean: bool) -> dict[str, Any]:
@@ -69,15 +90,41 @@ def store_raw_events(
         unique.setdefault(row["webhook_event_id"], row)
     if not unique:
         return []
-    table = WebhookEvent.__table__
-    # One statement compiled once and cached; SQLAlchemy sends the rows as multi-row INSERTs
-    # ("insertmanyvalues"), far cheaper than compiling a VALUES list per body.
-    statement = (
-        conflict_insert(table, db.session.get_bind().dialect.name)
-        .on_conflict_do_nothing(index_elements=["channel_id", "webhook_event_id"])
-        .returning(table.c.id, table.c.webhook_event_id)
-    )
-    result = db.session.execute(statement, list(unique.values()))
+    dialect = db.session.get_bind().dialect
+    if dialect.name == "postgresql":
+        result = db.session.execute(_insert_as_json(dialect), {"rows": _as_json(unique.values())})
+    else:
+        table = WebhookEvent.__table__
+        # One statement compiled once and cached; SQLAlchemy sends the rows as multi-row
+        # INSERTs ("insertmanyvalues"), far cheaper than compiling a VALUES list per body.
+        statement = (
+            conflict_insert(table, dialect.name)
+            .on_conflict_do_nothing(index_elements=["channel_id", "webhook_event_id"])
+            .returning(table.c.id, table.c.webhook_event_id)
+        )
+        result = db.session.execute(statement, list(unique.values()))
     inserted = {event_id: row_id for row_id, event_id in result}
     db.session.commit()
     return [inserted[key] for key in unique if key in inserted]
+
+
+@functools.cache
+def _insert_as_json(dialect: sa.Dialect) -> sa.TextClause:
+    """PostgreSQL: the body's rows as one JSON parameter, unpacked by jsonb_to_recordset.
+
+    A multi-row VALUES list has a placeholder per cell (1,300 for 100 events), and the driver
+    parses such a long query anew for every body; this statement is short and always the same.
+    """
+    columns = [WebhookEvent.__table__.c[name] for name in _ROW_FIELDS]
+    names = ", ".join(column.name for column in columns)
+    types = ", ".join(f"{column.name} {column.type.compile(dialect)}" for column in columns)
+    return sa.text(
+        f"INSERT INTO webhook_events ({names})"
+        f" SELECT {names} FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS incoming({types})"
+        " ON CONFLICT (channel_id, webhook_event_id) DO NOTHING"
+        " RETURNING id, webhook_event_id"
+    )
+
+
+def _as_json(rows: Iterable[dict[str, Any]]) -> str:
+    return json.dumps(list(rows), default=lambda value: value.isoformat(), ensure_ascii=False)
