@@ -1,14 +1,16 @@
 """Many agents at once, side by side with a no-op endpoint on the same server, in one run.
 
     .venv/bin/python bench/agents.py [--database-url URL] [--agents 50] [--seconds 20]
+                                     [--server werkzeug|gunicorn] [--redis-url URL]
 
 Serves the app as `python app.py` does (Werkzeug's threaded server, the event worker and the
-live-update thread running) with a database of 20 conversations, then AGENTS clients (each an
-agent with an API token, in a separate process) work for SECONDS: 60 % list the open
-conversations, 10 % read a thread, 15 % add a note, 15 % send an answer (a 202: the send job
-is not run here, there is no LINE). Then the same clients hit a no-op endpoint on the same
-server. Prints requests per second, p50 / p99 milliseconds and errors for both; the pool is
-the default (DATABASE_POOL_SIZE + DATABASE_POOL_OVERFLOW).
+live-update thread running), or with `--server gunicorn` as a team deploys it (gunicorn gthread
+2 x 8 and one `flask jobs worker`, Redis between them), with a database of 20 conversations,
+then AGENTS clients (each an agent with an API token, in a separate process) work for SECONDS:
+60 % list the open conversations, 10 % read a thread, 15 % add a note, 15 % send an answer (a
+202: the send job is not run here, there is no LINE). Then the same clients hit a no-op
+endpoint on the same server. Prints requests per second, p50 / p99 milliseconds and errors for
+both; the pool is the default (DATABASE_POOL_SIZE + DATABASE_POOL_OVERFLOW).
 """
 
 from __future__ import annotations
@@ -24,9 +26,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask import jsonify
+from flask import Flask, jsonify
 
-from bench.serving import bench_app, in_own_process, migrated_with_channel, percentiles, serve
+from bench.serving import (
+    bench_app,
+    in_own_process,
+    migrated_with_channel,
+    percentiles,
+    serve,
+    start_team,
+    stop_team,
+)
+from inbox import create_app
 from inbox.admin.users_service import issue_token
 from inbox.extensions import db
 from inbox.ingest import drain, receive_events, start_event_worker
@@ -35,14 +46,23 @@ from inbox.webhooks.envelope import parse_envelope
 from tests.line_events import body_of, text_event
 
 
-def build(database_url: str | None, agents: int):
-    app, url = bench_app(database_url)
-
+def with_noop(app: Flask) -> Flask:
     @app.get("/bench/noop")
     def noop():
         """The baseline: an answer with no database work."""
         return jsonify({"ok": True})
 
+    return app
+
+
+def served_app() -> Flask:
+    """What gunicorn serves with --server gunicorn: the app from the environment, and the no-op."""
+    return with_noop(create_app())
+
+
+def build(database_url: str | None, agents: int):
+    app, url = bench_app(database_url)
+    with_noop(app)
     with app.app_context():
         channel = migrated_with_channel()
         events = [
@@ -138,14 +158,17 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     parser.add_argument("--agents", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--server", choices=("werkzeug", "gunicorn"), default="werkzeug")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="for gunicorn")
     args = parser.parse_args()
     app, url, tokens, conversations = build(args.database_url, args.agents)
-    server, port = serve(app)
-    worker = start_event_worker(app)
+    if args.server == "gunicorn":
+        processes, port = start_team(app, url, args.redis_url, "bench.agents:served_app()")
+    else:
+        server, port = serve(app)
+        worker = start_event_worker(app)
     backend = url.split(":")[0]
-    print(
-        f"backend: {backend}; {args.agents} agents for {args.seconds:g} s each; Werkzeug threaded"
-    )
+    print(f"backend: {backend}; {args.agents} agents for {args.seconds:g} s each; {args.server}")
     print(f"{'endpoint':>10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     inbox = load(port, tokens, conversations, args.seconds, False)
     baseline = load(port, tokens, conversations, args.seconds, True)
@@ -155,8 +178,11 @@ def main() -> None:
             f" {figures['errors']:>7} {' '.join(figures['kinds'])}"
         )
     print(f"inbox at {inbox['rate'] / baseline['rate']:.0%} of the no-op's rate")
-    worker.stop()
-    server.shutdown()
+    if args.server == "gunicorn":
+        stop_team(processes)
+    else:
+        worker.stop()
+        server.shutdown()
 
 
 if __name__ == "__main__":

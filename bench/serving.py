@@ -3,8 +3,13 @@ its server, a process of its own for the load, and the figures printed from late
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -20,6 +25,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from inbox import create_app
 from inbox.extensions import db
 from inbox.models import Channel
+from tests.sandbox_fixture import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def bench_app(database_url: str | None, workdir: str | None = None) -> tuple[Flask, str]:
@@ -56,6 +64,45 @@ def serve(app: Flask) -> tuple[BaseWSGIServer, int]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, server.socket.getsockname()[1]
+
+
+def start_team(app: Flask, database_url: str, redis_url: str, target: str) -> tuple[list, int]:
+    """The team deployment as processes: gunicorn gthread (2 workers x 8 threads) serving
+    `target` (a factory, with the bench's baseline route) and one `flask jobs worker`, on the
+    bench's database and sharing its instance folder (its keys)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": app.instance_path,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "LINE_SANDBOX": "off",
+        "LINE_API_BASE_URL": "http://127.0.0.1:9",
+        "REDIS_URL": redis_url,
+        "DEPLOYMENT_PREFIX": f"bench-{time.time_ns()}",
+    }
+    web = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", "8"]
+    web += ["--workers", "2", "--bind", f"127.0.0.1:{port}", target]
+    jobs = [sys.executable, "-m", "flask", "--app", "app", "jobs", "worker"]
+    processes = [
+        subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for command in (web, jobs)
+    ]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return processes, port
+        time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def stop_team(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+        process.wait(15)
 
 
 def in_own_process(work: Callable[..., Any], *args: Any) -> Any:

@@ -20,13 +20,9 @@ figures. LINE waits 2,000 ms for an answer.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
-import os
 import random
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -36,13 +32,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask import Flask, jsonify, request
 
-from bench.serving import bench_app, in_own_process, migrated_with_channel, percentiles, serve
+from bench.serving import (
+    bench_app,
+    in_own_process,
+    migrated_with_channel,
+    percentiles,
+    serve,
+    start_team,
+    stop_team,
+)
 from inbox import create_app
 from inbox.extensions import csrf, db
 from inbox.ingest import backlog, start_event_worker
 from inbox.webhooks.signature import sign, signature_is_valid
 from tests.line_events import event, group_source, message_event
-from tests.sandbox_fixture import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret"
@@ -99,38 +102,6 @@ def build_app(database_url: str | None):
     with app.app_context():
         channel = migrated_with_channel(SECRET)
         return with_noop(app), url, channel.line_channel_id, db.engine.dialect.name
-
-
-def start_team(app: Flask, database_url: str, redis_url: str) -> tuple[list, int]:
-    """gunicorn (2 workers x 8 threads) and one `flask jobs worker`, as separate processes on
-    the bench's database, sharing its instance folder (its keys)."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "INSTANCE_PATH": app.instance_path,
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "LINE_SANDBOX": "off",
-        "LINE_API_BASE_URL": "http://127.0.0.1:9",
-        "REDIS_URL": redis_url,
-        "DEPLOYMENT_PREFIX": f"bench-{time.time_ns()}",
-    }
-    web = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", "8"]
-    web += ["--workers", "2", "--bind", f"127.0.0.1:{port}", "bench.webhook_ingest:served_app()"]
-    jobs = [sys.executable, "-m", "flask", "--app", "app", "jobs", "worker"]
-    processes = [
-        subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        for command in (web, jobs)
-    ]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return processes, port
-        time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
 
 
 def load(port: int, path: str, size: int, seconds: float, connections: int) -> dict:
@@ -199,7 +170,7 @@ def main() -> None:
     args = parser.parse_args()
     app, url, line_channel_id, backend = build_app(args.database_url)
     if args.server == "gunicorn":
-        processes, port = start_team(app, url, args.redis_url)
+        processes, port = start_team(app, url, args.redis_url, "bench.webhook_ingest:served_app()")
         served = "gunicorn gthread 2 x 8 and one `flask jobs worker`"
     else:
         server, port = serve(app)
@@ -241,9 +212,7 @@ def main() -> None:
             f" {left:,} left {drain_seconds:.1f} s later"
         )
     if args.server == "gunicorn":
-        for process in processes:
-            process.terminate()
-            process.wait(15)
+        stop_team(processes)
     else:
         worker.stop()
         server.shutdown()
