@@ -32,15 +32,22 @@ def _conversation(data: Any) -> Conversation | None:
     return db.session.get(Conversation, conversation_id)
 
 
+def _connecting_user(auth: Any) -> User | None:
+    """A token, when given, decides alone (as an Authorization header does over HTTP): a bad
+    one is refused even if the browser's cookie would have been let in."""
+    if isinstance(auth, dict) and "token" in auth:
+        token = auth["token"]
+        return authenticate_bearer(f"Bearer {token}") if isinstance(token, str) else None
+    return current_user if current_user.is_authenticated else None
+
+
 def connect(auth: Any = None) -> None:
     """A browser (its session cookie) or an API client (`auth={"token": ...}`) connects.
 
     Refused without a valid user; otherwise joins the rooms of every channel the user may see,
     so `message` and `conversation` events arrive with no further call.
     """
-    user: User | None = current_user if current_user.is_authenticated else None
-    if user is None and isinstance(auth, dict) and isinstance(auth.get("token"), str):
-        user = authenticate_bearer(f"Bearer {auth['token']}")
+    user = _connecting_user(auth)
     if user is None or not user.is_active:
         raise ConnectionRefusedError("unauthorized")
     session[SESSION_KEY] = user.id

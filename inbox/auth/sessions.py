@@ -1,0 +1,43 @@
+"""Session and remember-me cookies: when they are read, and how they are sent."""
+
+from __future__ import annotations
+
+from flask import Flask, Request, Response, request, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
+from flask_login import user_loaded_from_cookie
+
+from inbox.extensions import login_manager
+from inbox.models import User
+
+
+def has_authorization_header(req: Request) -> bool:
+    return "Authorization" in req.headers
+
+
+class RequestAwareSessionInterface(SecureCookieSessionInterface):
+    """Cookies follow the request they answer.
+
+    A request with an Authorization header is stateless: no cookie is read (the header alone
+    decides who it is) and none is set. Saving the session is the last step of a response,
+    after every after_request hook (Flask-Login sets the remember-me cookie in one), so every
+    cookie passes through here.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if has_authorization_header(request):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        if has_authorization_header(request):
+            response.headers.remove("Set-Cookie")
+            return
+        super().save_session(app, session, response)
+
+
+@user_loaded_from_cookie.connect
+def bind_remembered_session_to_browser(sender: Flask, user: User) -> None:
+    # "Strong" session protection checks each request against the browser fingerprint stamped
+    # at sign-in; a session rebuilt from the remember-me cookie had none, so its next request
+    # looked stolen and signed the person out (deleting the remember-me cookie too).
+    session["_id"] = login_manager._session_identifier_generator()
