@@ -14,13 +14,25 @@ def has_authorization_header(req: Request) -> bool:
     return "Authorization" in req.headers
 
 
+def mark_cookies_secure(response: Response) -> None:
+    """Add `Secure` to every cookie the response sets without it."""
+    cookies = response.headers.getlist("Set-Cookie")
+    response.headers.remove("Set-Cookie")
+    for cookie in cookies:
+        attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
+        response.headers.add(
+            "Set-Cookie", cookie if "secure" in attributes else f"{cookie}; Secure"
+        )
+
+
 class RequestAwareSessionInterface(SecureCookieSessionInterface):
     """Cookies follow the request they answer.
 
     A request with an Authorization header is stateless: no cookie is read (the header alone
-    decides who it is) and none is set. Saving the session is the last step of a response,
-    after every after_request hook (Flask-Login sets the remember-me cookie in one), so every
-    cookie passes through here.
+    decides who it is) and none is set. A request made over https, directly or through
+    TRUSTED_PROXIES, gets only `Secure` cookies; plain http still works for development.
+    Saving the session is the last step of a response, after every after_request hook
+    (Flask-Login sets the remember-me cookie in one), so every cookie passes through here.
     """
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
@@ -33,6 +45,8 @@ class RequestAwareSessionInterface(SecureCookieSessionInterface):
             response.headers.remove("Set-Cookie")
             return
         super().save_session(app, session, response)
+        if request.is_secure:
+            mark_cookies_secure(response)
 
 
 @user_loaded_from_cookie.connect
