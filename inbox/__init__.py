@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         logs,
         navigation,
         realtime,
+        security_headers,
         webhooks,
     )
     from inbox.admin import bp as admin_bp
@@ -79,6 +80,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         include_name=search_index.include_in_schema_check,
     )
     auth.init_app(app)
+    security_headers.init_app(app)
     i18n.init_app(app)
     csrf.init_app(app)
     # One SocketIO object serves the process; drop a Redis manager an earlier app left in it.

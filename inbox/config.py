@@ -6,6 +6,7 @@ import hashlib
 import os
 import secrets
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -103,6 +104,8 @@ def from_environment(instance_path: Path, given: Iterable[str] = ()) -> dict[str
         # Reverse proxies in front of the app: their X-Forwarded-For/-Proto/-Host are believed
         # (client addresses for sign-in throttling and the audit log; https links).
         "TRUSTED_PROXIES": _number_env("TRUSTED_PROXIES", 0),
+        # "Keep me signed in": how long the remember-me cookie lasts (a stolen one, too).
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_number_env("REMEMBER_ME_DAYS", 14)),
         "LINE_SANDBOX": _sandbox_switch(),
         # The LINE client (inbox/line/).
         "LINE_CONNECT_TIMEOUT": _number_env("LINE_CONNECT_TIMEOUT", 3.05),
@@ -148,6 +151,8 @@ DEFAULTS: dict[str, object] = {
     "API_MAX_PAGE_SIZE": 200,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
     "JSON_SORT_KEYS": False,
 }
 

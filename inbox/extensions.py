@@ -22,15 +22,31 @@ NAMING_CONVENTION = {
 }
 
 
-class BearerExemptCSRF(CSRFProtect):
-    """CSRF checks protect cookie sessions; a bearer token is not sent by browsers on their
-    own, so requests carrying one need no CSRF token."""
+class CookieOnlyCSRF(CSRFProtect):
+    """CSRF checks protect cookie sessions. A request with an Authorization header never uses
+    its cookies (inbox/auth refuses it unless the header holds a live API token, which
+    browsers do not send on their own), so it needs no CSRF token."""
 
     def protect(self, *args: Any, **kwargs: Any) -> None:
         # Flask-WTF 1.3 passes `apply_exemptions=True` from its before_request hook.
-        if request.headers.get("Authorization", "").lower().startswith("bearer "):
+        if "Authorization" in request.headers:
             return
         super().protect(*args, **kwargs)
+
+
+class HeaderFirstLoginManager(LoginManager):
+    """Who is asking: with an Authorization header, the header alone (the request loader);
+    without one, the session or remember-me cookie. Every request and Socket.IO handshake
+    loads its user here.
+
+    Flask-Login itself reads the remember-me cookie before the request loader, so a made-up
+    token beside an agent's cookie ran as the agent, and a supervisor's token as the agent."""
+
+    def _load_user(self) -> None:
+        if "Authorization" in request.headers:
+            self._update_request_context_with_user(self._load_user_from_request(request))
+        else:
+            super()._load_user()
 
 
 class Base(DeclarativeBase):
@@ -39,7 +55,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-login_manager = LoginManager()
+login_manager = HeaderFirstLoginManager()
 babel = Babel()
-csrf = BearerExemptCSRF()
+csrf = CookieOnlyCSRF()
 socketio = SocketIO()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -154,6 +154,31 @@ class RequestIsolatedClient(FlaskClient):
 def client(app: Flask) -> FlaskClient:
     app.test_client_class = RequestIsolatedClient
     return app.test_client()
+
+
+@pytest.fixture
+def app_with(app: Flask) -> Iterator[Callable[..., Flask]]:
+    """Build another app on the test's database with these settings: for a setting read only
+    at start-up, such as TRUSTED_PROXIES. Its clients isolate requests like `client`."""
+    built: list[Flask] = []
+
+    def build(**settings: object) -> Flask:
+        shared = ("TESTING", "SECRET_KEY", "ENCRYPTION_KEYS", "SQLALCHEMY_DATABASE_URI")
+        other = create_app(
+            {
+                **{key: app.config[key] for key in (*shared, "MEDIA_DIR", "REDIS_URL")},
+                "INSTANCE_PATH": app.instance_path,
+                **settings,
+            }
+        )
+        other.test_client_class = RequestIsolatedClient
+        built.append(other)
+        return other
+
+    yield build
+    for other in built:
+        with other.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from inbox import create_app
 from inbox.admin import users_service as service
 from inbox.auth.routes import password_matches
 from inbox.auth.throttle import WINDOW, RedisFailureLog
@@ -276,18 +275,9 @@ def test_one_address_guessing_many_accounts_is_slowed_too(client, make):
     assert sign_in(client, person.email).status_code == 429
 
 
-def test_behind_a_trusted_proxy_each_person_has_their_own_address(app, client, make):
+def test_behind_a_trusted_proxy_each_person_has_their_own_address(app_with, make):
     """TRUSTED_PROXIES=1: the proxy's X-Forwarded-For names the guesser, not the proxy."""
-    behind_proxy = create_app(
-        {
-            **{key: app.config[key] for key in ("TESTING", "SECRET_KEY", "ENCRYPTION_KEYS")},
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "INSTANCE_PATH": app.instance_path,
-            "LINE_SANDBOX": False,
-            "TRUSTED_PROXIES": 1,
-        }
-    )
-    browser = behind_proxy.test_client()
+    browser = app_with(LINE_SANDBOX=False, TRUSTED_PROXIES=1).test_client()
     for number in range(20):
         guess = sign_in(
             browser, f"nobody{number}@example.com", "guess", **{"X-Forwarded-For": "203.0.113.9"}
@@ -296,8 +286,6 @@ def test_behind_a_trusted_proxy_each_person_has_their_own_address(app, client, m
     person = make.user(Role.AGENT)
     signed_in = sign_in(browser, person.email, **{"X-Forwarded-For": "198.51.100.4"})
     assert signed_in.status_code == 302  # a colleague behind the same proxy is not locked out
-    with behind_proxy.app_context():
-        db.engine.dispose()
     addresses = db.session.scalars(sa.select(AuditEntry.ip_address)).all()
     assert set(addresses) == {"203.0.113.9", "198.51.100.4"}
 

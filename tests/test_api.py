@@ -51,18 +51,13 @@ def test_every_role_reads_the_api(client, make, role: Role) -> None:
     assert client.get("/api/conversations", headers=make.auth_header(role)).status_code == 200
 
 
-def sign_in(client, user) -> str:
-    """Sign in through the form; return the session's CSRF token."""
+def sign_in(client, user, *, remember: bool = False) -> str:
+    """Sign in through the form (ticking "keep me signed in" when asked); return the session's
+    CSRF token."""
     page = client.get("/login")
     token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page.data).group(1)
-    response = client.post(
-        "/login",
-        data={
-            "email": user.email.upper(),
-            "password": DEFAULT_PASSWORD,
-            "csrf_token": token.decode(),
-        },
-    )
+    form = {"email": user.email.upper(), "password": DEFAULT_PASSWORD, "csrf_token": token.decode()}
+    response = client.post("/login", data={**form, "remember": "y"} if remember else form)
     assert response.status_code == 302
     return token.decode()
 

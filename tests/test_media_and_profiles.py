@@ -99,6 +99,9 @@ def test_each_media_type_is_fetched_stored_and_served(
         assert "%E8%A6%8B%E7%A9%8D%E6%9B%B8" in served.headers["Content-Disposition"]
     else:
         assert served.mimetype == content_type
+        # Shown in the page, under its own stricter policy than the pages' one.
+        assert served.headers["Content-Disposition"].startswith("inline")
+        assert served.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
     ranged = client.get(f"/media/{item.id}", headers={**headers, "Range": "bytes=10-19"})
     assert ranged.status_code == 206 and ranged.data == body[10:20]
     assert ranged.headers["Content-Range"] == f"bytes 10-19/{len(body)}"

@@ -60,6 +60,25 @@ def test_a_signed_in_browser_connects_with_its_session_cookie(app, client, make)
         socket.disconnect()
 
 
+def test_a_token_decides_alone_even_beside_a_signed_in_cookie(app, client, make) -> None:
+    from tests.test_api import sign_in
+
+    channel = make.channel()
+    sign_in(client, make.user(Role.AGENT))
+    bogus = socketio.test_client(app, flask_test_client=client, auth={"token": "lit_nope"})
+    assert not bogus.is_connected()
+    token = make.token(make.user(Role.SUPERVISOR))
+    socket = socketio.test_client(app, flask_test_client=client, auth={"token": token})
+    try:
+        original = text_event("my card number is 4111")
+        deliver(client, channel, [original])
+        deliver(client, channel, [event("unsend", unsend={"messageId": original["message"]["id"]})])
+        *_, unsent = received(socket, "message")
+        assert unsent["text"] == "my card number is 4111"  # what supervisors see, agents do not
+    finally:
+        socket.disconnect()
+
+
 def test_new_messages_and_conversations_arrive_live(client, make, connect) -> None:
     channel = make.channel()
     agent = connect(Role.AGENT)

@@ -13,7 +13,8 @@ from typing import Any
 from flask import Flask, request, session
 from flask_login import current_user, user_loaded_from_cookie, user_logged_in, user_logged_out
 
-from inbox.auth.access import has_bearer_token, live_token
+from inbox.auth.access import live_token
+from inbox.auth.cookies import has_authorization_header
 from inbox.extensions import db
 from inbox.models import ApiToken, User, utcnow
 from inbox.realtime.connections import (
@@ -61,18 +62,24 @@ class Credential:
 
 
 def connection_credential(auth: Any) -> Credential | None:
-    """Who opens a live connection: the browser's signed-in session, else the API token in an
-    Authorization header or in the Socket.IO handshake's `auth={"token": ...}`."""
-    if current_user.is_authenticated and not has_bearer_token(request):
+    """Who opens a live connection. A token decides alone, as an Authorization header does over
+    HTTP: in that header, or in the Socket.IO handshake's `auth={"token": ...}`, a bad one is
+    refused even beside a signed-in cookie. Without one, the browser's signed-in session."""
+    if has_authorization_header(request):
+        return _token_credential(request.headers.get("Authorization"))
+    if isinstance(auth, dict) and "token" in auth:
+        given = auth["token"]
+        return _token_credential(f"Bearer {given}" if isinstance(given, str) else None)
+    if current_user.is_authenticated:
         return Credential(
             current_user.id,
             session_version=current_user.session_version,
             sign_in=session.get(SIGN_IN_KEY),
         )
-    header = request.headers.get("Authorization")
-    if not has_bearer_token(request) and isinstance(auth, dict):
-        given = auth.get("token")
-        header = f"Bearer {given}" if isinstance(given, str) else None
+    return None
+
+
+def _token_credential(header: str | None) -> Credential | None:
     token = live_token(header)
     return Credential(token.user_id, token_id=token.id) if token is not None else None
 

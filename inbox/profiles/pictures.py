@@ -20,16 +20,30 @@ LINE_PICTURE_HOSTS = ("profile.line-scdn.net", "obs.line-scdn.net", "sprofile.li
 PICTURE_MAX_BYTES = 5 * 1024 * 1024
 
 
-def picture_url_allowed(url: str) -> bool:
-    """LINE's own picture hosts over https, or a host configured on purpose (PICTURE_HOSTS,
-    or the sandbox that stands in for LINE)."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.netloc in LINE_PICTURE_HOSTS:
-        return True
+def _configured_picture_hosts() -> set[str]:
+    """Hosts allowed on purpose (PICTURE_HOSTS, or the sandbox that stands in for LINE)."""
     configured = set(current_app.config.get("PICTURE_HOSTS", ()))
     if current_app.config.get("LINE_SANDBOX"):
         configured.add(urlsplit(current_app.config["LINE_API_BASE_URL"]).netloc)
-    return parts.scheme in ("https", "http") and parts.netloc in configured
+    return configured
+
+
+def picture_url_allowed(url: str) -> bool:
+    """LINE's own picture hosts over https, or a host configured on purpose."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.netloc in LINE_PICTURE_HOSTS:
+        return True
+    return parts.scheme in ("https", "http") and parts.netloc in _configured_picture_hosts()
+
+
+def picture_sources() -> list[str]:
+    """The same hosts as Content-Security-Policy sources: a channel's status page shows the
+    bot's picture straight from LINE."""
+    return [f"https://{host}" for host in LINE_PICTURE_HOSTS] + [
+        f"{scheme}://{host}"
+        for host in sorted(_configured_picture_hosts())
+        for scheme in ("https", "http")
+    ]
 
 
 def cache_picture(url: str | None, relative_stem: str) -> str | None:

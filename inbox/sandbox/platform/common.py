@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from inbox.auth.access import leave_authorization_header_to
 from inbox.extensions import csrf
 from inbox.sandbox import ids
 from inbox.sandbox.models import AccessToken, PlatformChannel
@@ -167,7 +168,9 @@ def _not_found(path: str) -> Response:
 def platform_blueprint(name: str, url_prefix: str) -> Blueprint:
     """A blueprint for one emulated host, with LINE's hooks and error answers."""
     bp = Blueprint(name, __name__, url_prefix=url_prefix)
-    csrf.exempt(bp)  # authenticated by channel access tokens, like LINE, not by a session
+    # Authenticated by channel access tokens, like LINE, not by a session or an API token.
+    csrf.exempt(bp)
+    leave_authorization_header_to(bp)
     bp.before_request(_before)
     bp.after_request(_after)
     bp.register_error_handler(LineError, _error_response)
