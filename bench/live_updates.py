@@ -63,6 +63,11 @@ def build(database_url: str | None, agents: int):
 def _measure(base: str, line_channel_id: str, tokens: list[str], rate: int, probes: int) -> dict:
     import requests
     import socketio as socketio_client
+    from engineio.payload import Payload
+
+    # python-engineio's client refuses a long-poll answer of more than 16 packets (a guard
+    # against hostile servers); one derived batch can announce more (browsers have no limit).
+    Payload.max_decode_packets = 10_000
 
     from inbox.webhooks.signature import sign
     from tests.line_events import body_of, text_event
