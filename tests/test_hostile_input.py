@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from inbox.extensions import db
 from inbox.models import Conversation, Message, Role, WebhookEvent
-from tests.line_events import deliver, text_event
+from tests.line_events import body_of, deliver, text_event
 from tests.test_admin_users import sign_in
 
 LONE_HALF = r"a lone half \ud83d here"  # as JSON escapes it: valid UTF-8 cannot carry one
@@ -259,3 +259,27 @@ def test_a_thread_around_a_number_no_message_can_have_is_404(client, agent, conv
     for around in ("²", str(2**31), str(2**64)):
         answer = client.get(path, query_string={"around": around}, headers=agent)
         assert answer.status_code == 404
+
+
+@pytest.mark.parametrize("text", ["plain", r"\ud83d"])  # a lone half is made storable recursively
+def test_a_webhook_body_nested_hundreds_deep_is_400_and_stores_nothing(client, make, text) -> None:
+    event = text_event("hello")
+    event["message"]["mention"] = "DEEP"
+    deep = '{"deeper": [' * 300 + f'"{text}"' + "]}" * 300  # json.loads takes it; 600 levels
+    raw = body_of([event]).replace(b'"DEEP"', deep.encode())
+    answer = deliver(client, make.channel(), raw=raw)
+    assert answer.status_code == 400 and "deep" in answer.json["message"]
+    assert db.session.scalar(sa.select(sa.func.count(WebhookEvent.id))) == 0
+
+
+def test_a_webhook_event_with_a_long_unknown_mode_is_stored_whole(client, make) -> None:
+    event = text_event("hello", mode="'; DROP TABLE webhook_events; --")  # the column holds 16
+    assert deliver(client, make.channel(), [event]).status_code == 200
+    stored = db.session.scalar(sa.select(WebhookEvent))
+    assert stored.payload["mode"] == event["mode"] and stored.mode == event["mode"][:16]
+
+
+def test_a_webhook_body_with_a_destination_no_bot_has_is_400(client, make) -> None:
+    answer = deliver(client, make.channel(), raw=body_of([text_event("hi")], "U" * 65))
+    assert answer.status_code == 400 and "destination" in answer.json["message"]
+    assert db.session.scalar(sa.select(sa.func.count(WebhookEvent.id))) == 0
