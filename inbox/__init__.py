@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     from inbox.admin import bp as admin_bp
     from inbox.api import bp as api_bp
+    from inbox.api import input as api_input
     from inbox.audit.routes import bp as audit_bp
     from inbox.auth.routes import bp as auth_bp
     from inbox.config import DEFAULTS, from_environment, redis_prefix
@@ -92,6 +93,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         async_mode="threading",
     )
     errors.init_app(app)
+    api_input.init_app(app)
     line.init_app(app)
     media_storage.init_app(app)
     channels.init_app(app)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from inbox.extensions import db
 from inbox.models import Conversation, Message, Role, WebhookEvent
-from tests.line_events import deliver, text_event
+from tests.line_events import body_of, deliver, text_event
 from tests.test_admin_users import sign_in
 
 LONE_HALF = r"a lone half \ud83d here"  # as JSON escapes it: valid UTF-8 cannot carry one
@@ -195,3 +195,91 @@ def test_a_webhook_event_id_with_a_lone_half_is_stored(client, make) -> None:
     stored = db.session.scalar(sa.select(WebhookEvent))
     assert stored.webhook_event_id == "01H\ufffdLONE"
     assert deliver(client, make.channel(), [event]).status_code == 200
+
+
+# Found by tests/test_api_fuzz.py: each of these was a 500.
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/conversations/{huge}",
+        "/api/conversations/{huge}/messages",
+        "/api/conversations/{huge}/composer",
+        "/api/admin/channels/{huge}/health",
+    ],
+)
+@pytest.mark.parametrize("huge", [2**31, 2**63])  # past PostgreSQL's INTEGER; past SQLite's
+def test_an_id_no_row_can_have_in_a_path_is_404(client, make, path, huge) -> None:
+    answer = client.get(path.format(huge=huge), headers=make.auth_header(Role.ADMIN))
+    assert answer.status_code == 404 and answer.json["status"] == 404
+
+
+def test_an_id_no_row_can_have_is_404_for_every_method(client, make) -> None:
+    agent = make.auth_header(Role.AGENT)
+    answer = client.patch(f"/api/conversations/{2**70}", json={"status": "open"}, headers=agent)
+    assert answer.status_code == 404
+    assert client.post(f"/api/messages/{2**31}/retry", headers=agent).status_code == 404
+
+
+def test_an_assignee_id_no_row_can_have_is_400(client, agent, conversation) -> None:
+    path = f"/api/conversations/{conversation.id}"
+    answer = client.patch(path, json={"assignee_id": 2**40}, headers=agent)
+    refused(answer, "assignee_id")
+
+
+def test_exporting_a_channel_that_does_not_exist_is_an_empty_export(client, supervisor) -> None:
+    params = {"q": "x", "channel": "1941721084", "format": "csv"}
+    answer = client.get("/api/history/export", query_string=params, headers=supervisor)
+    assert answer.status_code == 200
+    assert answer.get_data(as_text=True).count("\n") == 1  # the header row alone
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/api/conversations", {"limit": "²"}, "limit"),  # a digit to str.isdigit, not int()
+        ("/api/conversations", {"channel": "²"}, "channel"),
+        ("/api/conversations", {"channel": str(2**64)}, "channel"),
+        ("/api/conversations", {"channel": str(2**31)}, "channel"),
+        ("/api/conversations", {"assignee": str(2**40)}, "assignee"),
+        ("/api/history/search", {"q": "x", "channel": str(10**30)}, "channel"),
+        ("/api/history/search", {"q": "x", "agent": "๒"}, "agent"),
+        ("/api/history/export", {"conversation": str(2**32)}, "conversation"),
+        ("/api/audit", {"channel": str(2**31)}, "channel"),
+        ("/api/audit", {"actor": "²"}, "actor"),
+    ],
+)
+def test_numbers_no_row_can_have_are_400(client, supervisor, path, params, field) -> None:
+    refused(client.get(path, query_string=params, headers=supervisor), field)
+
+
+def test_a_thread_around_a_number_no_message_can_have_is_404(client, agent, conversation) -> None:
+    path = f"/api/conversations/{conversation.id}/messages"
+    for around in ("²", str(2**31), str(2**64)):
+        answer = client.get(path, query_string={"around": around}, headers=agent)
+        assert answer.status_code == 404
+
+
+@pytest.mark.parametrize("text", ["plain", r"\ud83d"])  # a lone half is made storable recursively
+def test_a_webhook_body_nested_hundreds_deep_is_400_and_stores_nothing(client, make, text) -> None:
+    event = text_event("hello")
+    event["message"]["mention"] = "DEEP"
+    deep = '{"deeper": [' * 300 + f'"{text}"' + "]}" * 300  # json.loads takes it; 600 levels
+    raw = body_of([event]).replace(b'"DEEP"', deep.encode())
+    answer = deliver(client, make.channel(), raw=raw)
+    assert answer.status_code == 400 and "deep" in answer.json["message"]
+    assert db.session.scalar(sa.select(sa.func.count(WebhookEvent.id))) == 0
+
+
+def test_a_webhook_event_with_a_long_unknown_mode_is_stored_whole(client, make) -> None:
+    event = text_event("hello", mode="'; DROP TABLE webhook_events; --")  # the column holds 16
+    assert deliver(client, make.channel(), [event]).status_code == 200
+    stored = db.session.scalar(sa.select(WebhookEvent))
+    assert stored.payload["mode"] == event["mode"] and stored.mode == event["mode"][:16]
+
+
+def test_a_webhook_body_with_a_destination_no_bot_has_is_400(client, make) -> None:
+    answer = deliver(client, make.channel(), raw=body_of([text_event("hi")], "U" * 65))
+    assert answer.status_code == 400 and "destination" in answer.json["message"]
+    assert db.session.scalar(sa.select(sa.func.count(WebhookEvent.id))) == 0

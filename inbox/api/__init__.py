@@ -1,6 +1,9 @@
 """The JSON API under /api: the UI and API clients read and write the store through it."""
 
-from inbox.api import actions  # noqa: F401 - the write routes join the blueprint
+from inbox.api import (
+    actions,  # noqa: F401 - the write routes join the blueprint
+    openapi,  # noqa: F401 - and GET /api/openapi.json
+)
 from inbox.api.routes import bp
 from inbox.audit import routes as audit_routes  # noqa: F401 - and the audit log's API
 from inbox.history import routes as history_routes  # noqa: F401 - and the history search

@@ -12,18 +12,41 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
-from flask import Blueprint, request
+from flask import Blueprint, Flask, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.routing import IntegerConverter
 
 from inbox.database import UNSTORABLE_TEXT
 from inbox.errors import handle_http_error
 
-# Ids are 64-bit in PostgreSQL; a larger number cannot name a row and overflows the driver.
-LARGEST_ID = 2**63 - 1
+# Ids are INTEGER columns: 32-bit in PostgreSQL, which refuses a larger number in a query
+# ("integer out of range"); SQLite's driver overflows past 64 bits. No row has a larger id.
+LARGEST_ID = 2**31 - 1
 
 Choice = TypeVar("Choice", bound=Enum)
+
+
+def is_row_id(raw: str) -> bool:
+    """Whether query-string text can name a row: ASCII digits (str.isdigit also takes "²",
+    which int() refuses) of a number the database can hold."""
+    return raw.isascii() and raw.isdigit() and int(raw) <= LARGEST_ID
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number past LARGEST_ID names no row (and is an error to
+    the database), so it is a 404 like any other missing row.
+
+    NotFound rather than werkzeug's ValidationError: a rule refused by validation still lends
+    its methods to the answer, and a PATCH beside a GET route would get a 405.
+    """
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > LARGEST_ID:
+            raise NotFound()
+        return number
 
 
 class BadInput(ValueError):
@@ -137,3 +160,8 @@ def guard(blueprint: Blueprint) -> None:
     from any of them as a 400 (JSON under /api, the error page elsewhere)."""
     blueprint.before_request(_refuse_unstorable_query)
     blueprint.register_error_handler(BadInput, _bad_input)
+
+
+def init_app(app: Flask) -> None:
+    """Bound every route's `<int:...>` ids; before the blueprints, whose rules use it."""
+    app.url_map.converters["int"] = RowIdConverter

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
-from inbox.api.input import guard
+from inbox.api.input import guard, is_row_id
 from inbox.api.serializers import conversation_detail_json, conversation_json, message_json
 from inbox.auth import roles_required
 from inbox.conversations.queries import (
@@ -37,7 +37,7 @@ def page_size() -> int:
     raw = request.args.get("limit")
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= largest:
+    if not is_row_id(raw) or not 1 <= int(raw) <= largest:
         abort(400, _("limit must be a whole number from 1 to %(largest)d.", largest=largest))
     return int(raw)
 
@@ -45,7 +45,7 @@ def page_size() -> int:
 def _filters() -> ConversationFilters:
     args = request.args
     channel = args.get("channel")
-    if channel is not None and not channel.isdigit():
+    if channel is not None and not is_row_id(channel):
         abort(400, _("channel must be a channel's numeric id."))
     statuses: list[ConversationStatus] = []
     for value in filter(None, args.get("status", "").split(",")):
@@ -54,7 +54,7 @@ def _filters() -> ConversationFilters:
         except ValueError:
             abort(400, _("status must be open, pending or resolved (or several, comma-separated)."))
     assignee = args.get("assignee")
-    if assignee is not None and assignee not in ("me", "none") and not assignee.isdigit():
+    if assignee is not None and assignee not in ("me", "none") and not is_row_id(assignee):
         abort(400, _("assignee must be me, none, or a user id."))
     return ConversationFilters(
         channel_id=int(channel) if channel else None,
@@ -106,7 +106,7 @@ def messages(conversation_id: int) -> ResponseReturnValue:
     conversation = conversation_or_404(conversation_id)
     if args.get("around"):
         around = args["around"]
-        target = db.session.get(Message, int(around)) if around.isdigit() else None
+        target = db.session.get(Message, int(around)) if is_row_id(around) else None
         if target is None or target.conversation_id != conversation.id:
             abort(404, _("This conversation has no message %(id)s.", id=around))
         page = thread_around(conversation, target, limit=page_size())

@@ -13,7 +13,7 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from inbox.api.input import BadInput, guard, in_utc, zoned_moment
+from inbox.api.input import BadInput, guard, in_utc, is_row_id, zoned_moment
 from inbox.api.routes import bp as api_bp
 from inbox.api.routes import page_size
 from inbox.api.serializers import iso
@@ -33,7 +33,7 @@ def _number(args: MultiDict[str, str], name: str, message: str) -> int | None:
     raw = args.get(name, "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    if not is_row_id(raw):
         raise BadFilter(message)
     return int(raw)
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from inbox.audit import record
 from inbox.extensions import db
 from inbox.history.search import SearchFilters, apply_filters, matches
-from inbox.models import Conversation, Message
+from inbox.models import Channel, Conversation, Message
 from inbox.spreadsheet import BYTE_ORDER_MARK, SpreadsheetSafeWriter
 
 BATCH = 1000
@@ -99,9 +99,12 @@ def record_export(filters: SearchFilters, export_format: str, **more: Any) -> No
     details = {"format": export_format, **{k: v for k, v in chosen.items() if v is not None}}
     conversation_id = filters.conversation_id
     conversation = db.session.get(Conversation, conversation_id) if conversation_id else None
+    channel_id = filters.channel_id or (conversation.channel_id if conversation else None)
+    if channel_id is not None and db.session.get(Channel, channel_id) is None:
+        channel_id = None  # a filter naming no channel: the details keep what was asked
     record(
         "history.exported",
-        channel_id=filters.channel_id or (conversation.channel_id if conversation else None),
+        channel_id=channel_id,
         target=conversation,
         details={**details, **more},
     )

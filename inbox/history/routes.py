@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from inbox.api.input import zoned_moment
+from inbox.api.input import is_row_id, zoned_moment
 from inbox.api.routes import bp, page_size
 from inbox.api.serializers import conversation_json, message_json
 from inbox.auth import roles_required
@@ -31,7 +31,7 @@ def _number(name: str, what: str) -> int | None:
     raw = request.args.get(name)
     if not raw:
         return None
-    if not raw.isdigit():
+    if not is_row_id(raw):
         abort(400, _("%(name)s must be %(what)s.", name=name, what=what))
     return int(raw)
 

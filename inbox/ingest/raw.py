@@ -14,6 +14,7 @@ from inbox.extensions import db
 from inbox.models import EventState, WebhookEvent, from_line_millis, utcnow
 
 REPLACEMENT = "\ufffd"
+MODE_LENGTH = WebhookEvent.mode.type.length  # PostgreSQL refuses longer; SQLite would keep it
 
 
 def storable(value: Any) -> Any:
@@ -62,7 +63,8 @@ def _row(channel_id: int, destination: str, event: dict[str, Any], clean: bool) 
         "channel_id": channel_id,
         "webhook_event_id": payload["webhookEventId"],
         "event_type": payload["type"],
-        "mode": payload.get("mode") if isinstance(payload.get("mode"), str) else None,
+        # The column holds LINE's "active" or "standby"; an unknown mode stays whole in payload.
+        "mode": payload["mode"][:MODE_LENGTH] if isinstance(payload.get("mode"), str) else None,
         "is_redelivery": event["deliveryContext"]["isRedelivery"],
         "destination": storable(destination),
         "event_at": from_line_millis(event["timestamp"]),

@@ -31,6 +31,10 @@ _UNSTORABLE_ESCAPE = re.compile(
 )
 
 
+# LINE's bodies nest about six levels. Far deeper is no LINE event, and would overflow the
+# recursion that makes text storable or writes the JSON column: refused before anything.
+DEEPEST_NESTING = 64
+
 LATEST_TIMESTAMP = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z in milliseconds
 
 _REQUIRED_EVENT_FIELDS: tuple[tuple[str, type | tuple[type, ...]], ...] = (
@@ -71,6 +75,18 @@ def _check_event(index: int, event: Any) -> None:
         raise EnvelopeError(f"{where}.source must be an object")
 
 
+def _nesting_exceeds(data: Any, limit: int) -> bool:
+    """Whether objects and lists nest deeper than `limit` (walked without recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        items = value.values() if isinstance(value, dict) else value
+        if depth > limit:
+            return True
+        stack.extend((item, depth + 1) for item in items if isinstance(item, dict | list))
+    return False
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")  # Python's json takes it; JSON does not
 
@@ -85,9 +101,13 @@ def parse_envelope(body: bytes) -> Envelope:
         raise EnvelopeError(f"The body is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise EnvelopeError("The body must be a JSON object with 'destination' and 'events'")
+    if _nesting_exceeds(data, DEEPEST_NESTING):
+        raise EnvelopeError(f"The body nests more than {DEEPEST_NESTING} levels deep")
     destination = data.get("destination")
     if not isinstance(destination, str) or not destination:
         raise EnvelopeError("'destination' is missing or not a string")
+    if len(destination) > 64:  # a bot's user id: U and 32 hex digits
+        raise EnvelopeError("'destination' must be at most 64 characters")
     events = data.get("events")
     if not isinstance(events, list):
         raise EnvelopeError("'events' is missing or not a list")
