@@ -177,6 +177,7 @@ def app_with(app: Flask) -> Iterator[Callable[..., Flask]]:
 
     yield build
     for other in built:
+        flush_background(other)
         with other.app_context():
             db.engine.dispose()
 

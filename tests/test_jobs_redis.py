@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from inbox import create_app
+from inbox.background import flush_background
 from inbox.extensions import db
 from inbox.jobs import RetryLater, enqueue, handles
 from inbox.jobs.queue import HANDLERS
@@ -54,6 +55,7 @@ def redis_app(app, redis_url, tmp_path):  # noqa: F811
             dispatcher.redis.delete(key)
         dispatcher.close()
         line_platform().close()  # its rate limiter holds a Redis connection too
+        flush_background(redis_app)
         db.session.remove()
         db.engine.dispose()
     for kind in [kind for kind in HANDLERS if kind.startswith("test.")]:

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from inbox import create_app
+from inbox.background import flush_background
 from inbox.extensions import db
 from inbox.jobs import run_due_jobs
 from inbox.jobs.worker import start_worker
@@ -259,6 +260,7 @@ def test_pending_jobs_survive_a_restart(
             time.sleep(0.05)
     finally:
         worker.stop()
+        flush_background(restarted)  # its live updates use its engine: done before it closes
         with restarted.app_context():
             line_platform().close()
             db.engine.dispose()

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from inbox import create_app
+from inbox.background import flush_background
 from inbox.extensions import db
 from inbox.jobs import run_due_jobs, start_worker
 from inbox.line import line_platform
@@ -267,6 +268,7 @@ def test_jobs_pending_at_a_restart_are_done_once_by_the_new_process(
         eventually(lambda: all(job.state is JobState.DONE for job in fetch_and_profile_jobs()))
     finally:
         worker.stop()
+        flush_background(restarted)  # its live updates use its engine: done before it closes
         with restarted.app_context():
             line_platform().close()
             db.engine.dispose()

@@ -13,6 +13,7 @@ from flask import Flask
 from schemathesis.specs.openapi.definitions import OPENAPI_31  # the 3.1 meta-schema it ships
 
 from inbox.api.openapi import openapi_document
+from inbox.models import Role
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -28,9 +29,11 @@ def routes_under_api(app: Flask) -> dict[str, set[str]]:
     return found
 
 
-def test_the_document_is_served_without_signing_in(client) -> None:
-    answer = client.get("/api/openapi.json")
-    assert answer.status_code == 200 and answer.json == openapi_document()
+def test_the_document_is_served_to_anyone_signed_in(client, make) -> None:
+    assert client.get("/api/openapi.json").status_code == 401
+    for role in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN):
+        answer = client.get("/api/openapi.json", headers=make.auth_header(role))
+        assert answer.status_code == 200 and answer.json == openapi_document()
     assert answer.json["openapi"].startswith("3.1")
 
 

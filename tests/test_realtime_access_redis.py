@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet
 
 from inbox import create_app
 from inbox.admin import users_service as service
+from inbox.background import flush_background
 from inbox.extensions import db, socketio
 from inbox.models import Role
 from inbox.realtime.connections import EXTENSION_KEY
@@ -98,6 +99,7 @@ def test_revoking_a_token_in_one_process_closes_its_socket_in_another(
         if socket.connected:
             socket.disconnect()
         output = stop(web)
+        flush_background(here)
         with here.app_context():
             here.extensions[EXTENSION_KEY].close()
             db.engine.dispose()

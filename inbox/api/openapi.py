@@ -16,7 +16,8 @@ from flask.typing import ResponseReturnValue
 from inbox.api.input import LARGEST_ID
 from inbox.api.routes import bp
 from inbox.api.schemas import COMPONENTS, ID, TEXT, enum_of, nullable, obj, ref
-from inbox.models import ConversationStatus, Direction
+from inbox.auth import roles_required
+from inbox.models import ConversationStatus, Direction, Role
 from inbox.outgoing import SendMode
 
 MEANINGS = {
@@ -331,13 +332,9 @@ def openapi_document() -> dict[str, Any]:
     """The whole document; the same for every request, so built once."""
     paths = {**_conversation_paths(), **_supervisor_paths()}
     paths["/api/openapi.json"] = {
-        "get": {
-            "summary": "This document",
-            "security": [],
-            "responses": {
-                "200": {"description": MEANINGS[200], "content": _json({"type": "object"})}
-            },
-        }
+        "get": _operation(
+            "This document", "agents, supervisors", {200: {"type": "object"}}, errors=(403,)
+        )
     }
     return {
         "openapi": "3.1.0",
@@ -364,7 +361,8 @@ def openapi_document() -> dict[str, Any]:
 
 
 @bp.get("/openapi.json")
+@roles_required(Role.AGENT, Role.SUPERVISOR)
 def openapi_json() -> ResponseReturnValue:
-    """This API's OpenAPI 3.1 document; public, like the API reference, so clients can read it
-    before they have a token."""
+    """This API's OpenAPI 3.1 document, for anyone signed in (every route but the webhook and
+    sign-in checks who is asking); docs/API.md is the reference for everyone else."""
     return jsonify(openapi_document())
