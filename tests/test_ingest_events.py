@@ -512,3 +512,28 @@ def test_events_of_one_batch_see_what_the_earlier_ones_made(client, make) -> Non
     lines = [(line.text, line.unsent_at is not None) for line in thread()]
     assert lines == [("one", True), ("two", False), ("three", False)]
     assert db.session.scalar(sa.select(Conversation.unread_count)) == 3
+
+
+@pytest.mark.parametrize(
+    ("shapeless", "shown_as"),
+    [
+        (event("message", replyToken="r"), "unsupported"),  # no message body at all
+        (event("message", message={"id": "1"}), "unsupported"),  # a body without its type
+        (event("message", message={"type": "text", "text": "hi"}, source=False), None),  # no chat
+        (event("messageEdited", message="not an object"), "unsupported"),
+        (event("unsend", unsend={}), "unsupported"),
+        (event("memberLeft", source=group_source()), "unsupported"),  # no `left`
+        (
+            event("memberJoined", source=group_source(), joined={"members": "nobody"}),
+            "memberJoined",  # the join is shown; there is nobody to add
+        ),
+    ],
+)
+def test_a_known_event_missing_what_its_type_always_has_is_kept_not_failed(
+    client, make, shapeless, shown_as
+) -> None:
+    channel = make.channel()
+    deliver(client, channel, [shapeless])
+    assert event_states() == {"processed": 1}  # never failed and retried for its shape
+    assert db.session.scalar(sa.select(WebhookEvent.payload)) == shapeless
+    assert [line.type for line in thread()] == ([shown_as] if shown_as else [])

@@ -76,10 +76,25 @@ def _placeholder(ctx: EventContext, line_message_id: str) -> Message:
     return message
 
 
+def _message_named(ctx: EventContext) -> str | None:
+    """The LINE message id of a message, edit or unsend event that has what its type always
+    has (a body with an id and, for messages, a type) in a chat; else None, and the event is
+    shown as unsupported: kept raw, never failed and retried for a shape it will keep."""
+    content = ctx.event.get("message")
+    typed = ctx.event["type"] == "unsend" or (
+        isinstance(content, dict) and isinstance(content.get("type"), str)
+    )
+    if not typed or ctx.mentioned_message_id is None or ctx.conversation() is None:
+        unsupported(ctx)
+        return None
+    return ctx.mentioned_message_id
+
+
 @handles("message")
 def message_received(ctx: EventContext) -> None:
+    if (line_message_id := _message_named(ctx)) is None:
+        return
     content = ctx.event["message"]
-    line_message_id = str(content["id"])
     message = ctx.find_message(line_message_id)
     if message is not None and not message.is_placeholder:
         return  # the same LINE message under another event id: already in the thread
@@ -111,8 +126,9 @@ def message_edited(ctx: EventContext) -> None:
 
     Edits can arrive out of order: the one with the largest timestamp is the latest.
     """
+    if (line_message_id := _message_named(ctx)) is None:
+        return
     content = ctx.event["message"]
-    line_message_id = str(content["id"])
     message = ctx.find_message(line_message_id) or _placeholder(ctx, line_message_id)
     new_text = content.get("text")
     if message.edited_at is not None and ctx.event_at < message.edited_at:
@@ -132,7 +148,8 @@ def message_edited(ctx: EventContext) -> None:
 @handles("unsend")
 def message_unsent(ctx: EventContext) -> None:
     """The user unsent a message: agents see "message unsent", supervisors still see the text."""
-    line_message_id = str(ctx.event["unsend"]["messageId"])
+    if (line_message_id := _message_named(ctx)) is None:
+        return
     message = ctx.find_message(line_message_id) or _placeholder(ctx, line_message_id)
     message.unsent_at = ctx.event_at
     announce(message)
@@ -198,9 +215,13 @@ def bot_joined_or_left(ctx: EventContext) -> None:
 @handles("memberJoined", "memberLeft")
 def members_changed(ctx: EventContext) -> None:
     joined = ctx.event["type"] == "memberJoined"
-    body = ctx.event["joined" if joined else "left"]
-    for member in body["members"]:
-        if member.get("userId"):
+    body = ctx.event.get("joined" if joined else "left")
+    if not isinstance(body, dict) or ctx.conversation() is None:
+        unsupported(ctx)
+        return
+    members = body.get("members")
+    for member in members if isinstance(members, list) else []:
+        if isinstance(member, dict) and isinstance(member.get("userId"), str):
             contact = ctx.contact(member["userId"])
             ctx.member_seen(contact, joined=joined, left=not joined)
             if joined:
