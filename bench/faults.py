@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -35,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import requests
 import sqlalchemy as sa
 
-from bench.serving import bench_app, migrated_with_channel
+from bench.serving import bench_app, migrated_with_channel, process_env
 from bench.webhook_ingest import mixed_events
 from inbox.webhooks.signature import sign
 from tests.sandbox_fixture import free_port
@@ -212,17 +211,7 @@ def report(name: str, load: Load, done: int, seconds: float, since: str) -> None
 
 
 def app_env(database_url: str, instance: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "INSTANCE_PATH": instance,
-        "PORT": str(free_port()),
-        "LINE_SANDBOX": "off",
-        "LINE_API_BASE_URL": "http://127.0.0.1:9",
-        "SECRET_KEY": "bench",
-    }
-    env.pop("REDIS_URL", None)
-    return env
+    return {**process_env(database_url, instance), "PORT": str(free_port())}
 
 
 def kill_drill(database_url: str, instance: str, path: str, args: argparse.Namespace) -> None:

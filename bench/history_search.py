@@ -16,7 +16,6 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
+from bench.serving import bench_app
 from bench.store import add_chats
-from inbox import create_app
 from inbox.conversations.queries import thread_page
 from inbox.extensions import db
 from inbox.history.index import reindex
@@ -140,17 +139,7 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=20_000)
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="inbox-bench-"))
-    url = args.database_url or f"sqlite:///{workdir / 'history.sqlite3'}"
-    app = create_app(
-        {
-            "SECRET_KEY": "bench",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": str(workdir),
-            "REDIS_URL": None,
-            "LINE_SANDBOX": False,
-        }
-    )
+    app, _url = bench_app(args.database_url)
     rng = random.Random(7)
     with app.app_context():
         upgrade()

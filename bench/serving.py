@@ -66,18 +66,28 @@ def serve(app: Flask) -> tuple[BaseWSGIServer, int]:
     return server, server.socket.getsockname()[1]
 
 
+def process_env(database_url: str, instance: str) -> dict[str, str]:
+    """The environment of an app process on the bench's database and instance folder (its
+    keys): no LINE (jobs that call it fail fast), no sandbox, no Redis unless added."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": instance,
+        "SECRET_KEY": "bench",
+        "LINE_SANDBOX": "off",
+        "LINE_API_BASE_URL": "http://127.0.0.1:9",
+    }
+    env.pop("REDIS_URL", None)
+    return env
+
+
 def start_team(app: Flask, database_url: str, redis_url: str, target: str) -> tuple[list, int]:
     """The team deployment as processes: gunicorn gthread (2 workers x 8 threads) serving
     `target` (a factory, with the bench's baseline route) and one `flask jobs worker`, on the
     bench's database and sharing its instance folder (its keys)."""
     port = free_port()
     env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "INSTANCE_PATH": app.instance_path,
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "LINE_SANDBOX": "off",
-        "LINE_API_BASE_URL": "http://127.0.0.1:9",
+        **process_env(database_url, app.instance_path),
         "REDIS_URL": redis_url,
         "DEPLOYMENT_PREFIX": f"bench-{time.time_ns()}",
     }

@@ -38,23 +38,6 @@ def chat_key(channel_id: int, event: dict[str, Any]) -> str:
     return f"channel:{channel_id}"
 
 
-_ROW_FIELDS = (
-    "channel_id",
-    "webhook_event_id",
-    "event_type",
-    "mode",
-    "is_redelivery",
-    "destination",
-    "event_at",
-    "received_at",
-    "payload",
-    "original_json",
-    "chat_key",
-    "state",
-    "attempts",
-)
-
-
 def _row(channel_id: int, destination: str, event: dict[str, Any], clean: bool) -> dict[str, Any]:
     payload = storable(event) if clean else event
     # json.dumps escapes what the database cannot hold, so the original is kept to the letter.
@@ -94,7 +77,9 @@ def store_raw_events(
         return []
     dialect = db.session.get_bind().dialect
     if dialect.name == "postgresql":
-        result = db.session.execute(_insert_as_json(dialect), {"rows": _as_json(unique.values())})
+        rows = list(unique.values())
+        statement = _insert_as_json(dialect, tuple(rows[0]))
+        result = db.session.execute(statement, {"rows": _as_json(rows)})
     else:
         table = WebhookEvent.__table__
         # One statement compiled once and cached; SQLAlchemy sends the rows as multi-row
@@ -111,13 +96,13 @@ def store_raw_events(
 
 
 @functools.cache
-def _insert_as_json(dialect: sa.Dialect) -> sa.TextClause:
+def _insert_as_json(dialect: sa.Dialect, fields: tuple[str, ...]) -> sa.TextClause:
     """PostgreSQL: the body's rows as one JSON parameter, unpacked by jsonb_to_recordset.
 
     A multi-row VALUES list has a placeholder per cell (1,300 for 100 events), and the driver
     parses such a long query anew for every body; this statement is short and always the same.
     """
-    columns = [WebhookEvent.__table__.c[name] for name in _ROW_FIELDS]
+    columns = [WebhookEvent.__table__.c[name] for name in fields]
     names = ", ".join(column.name for column in columns)
     types = ", ".join(f"{column.name} {column.type.compile(dialect)}" for column in columns)
     return sa.text(
