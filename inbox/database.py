@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.orm import Session
 from sqlalchemy.dialects import postgresql, sqlite
 
 from inbox.extensions import db
@@ -39,3 +40,26 @@ def conflict_insert(table: sa.Table, dialect_name: str) -> postgresql.Insert | s
     if dialect_name == "sqlite":
         return sqlite.insert(table)
     raise RuntimeError(f"Unsupported database {dialect_name!r}: use PostgreSQL or SQLite")
+
+
+def number_new_rows(session: Session, models: tuple[type, ...]) -> None:
+    """On SQLite, give the session's new rows of these models their ids before the flush.
+
+    SQLite cannot return a multi-row insert's ids in the rows' order, so SQLAlchemy inserts
+    rows it must learn ids for one statement at a time; rows that already have their ids go
+    in as one executemany per table. Safe only in a transaction that has already written:
+    it holds SQLite's one write lock, so no other writer can take the same ids meanwhile.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return  # PostgreSQL returns a multi-row insert's ids in order
+    for model in models:
+        new = sorted(
+            (row for row in session.new if type(row) is model and row.id is None),
+            key=lambda row: sa.inspect(row).insert_order or 0,  # the order they were added
+        )
+        if not new:
+            continue
+        table: sa.Table = model.__table__  # type: ignore[attr-defined]
+        highest = session.connection().scalar(sa.select(sa.func.max(table.c.id))) or 0
+        for offset, row in enumerate(new, start=1):
+            row.id = highest + offset

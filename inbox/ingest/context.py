@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from inbox.conversations.episodes import customer_wrote, latest_episode, latest_episodes
-from inbox.database import conflict_insert
+from inbox.database import conflict_insert, number_new_rows
 from inbox.extensions import db
 from inbox.media import enqueue_fetch
 from inbox.models import (
@@ -50,6 +50,9 @@ _MESSAGE_ID_FIELDS = {
     "unsend": ("unsend", "messageId"),
 }
 
+# New rows a batch makes by the hundred: numbered before the flush (see number_new_rows).
+_MANY_PER_BATCH = (Message, ReplyToken, ConversationEpisode, Attachment)
+
 BATCH = "inbox.ingest.batch"  # session.info: the Batch being derived
 ABSENT = object()  # in Batch.rows: looked up for the batch, and not there
 
@@ -83,10 +86,20 @@ class Batch:
 
     def settle(self) -> None:
         """Write what the events since the last settle changed together."""
-        for conversation, count in self.unread.values():
-            # An expression, not a number: an agent may mark the chat read meanwhile.
-            conversation.unread_count = Conversation.unread_count + count
-        self.unread.clear()
+        number_new_rows(db.session, _MANY_PER_BATCH)
+        if self.unread:
+            # Added in SQL, not set as a number: an agent may mark a chat read meanwhile. One
+            # statement for the batch; the ORM would send one per chat for an expression.
+            conversations: sa.Table = Conversation.__table__  # type: ignore[assignment]
+            db.session.connection().execute(
+                sa.update(conversations)
+                .where(conversations.c.id == sa.bindparam("chat"))
+                .values(unread_count=conversations.c.unread_count + sa.bindparam("more")),
+                [{"chat": chat, "more": more} for chat, (_, more) in self.unread.items()],
+            )
+            for conversation, _ in self.unread.values():
+                db.session.expire(conversation, ["unread_count"])
+            self.unread.clear()
         if self.fetches:
             db.session.flush()  # the fetch jobs name the attachments' ids
             for attachment in self.fetches:

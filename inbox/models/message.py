@@ -92,6 +92,13 @@ class Message(CreatedAtMixin, db.Model):
         back_populates="message", cascade="all, delete-orphan", order_by="MessageRevision.text_at"
     )
 
+    def __init__(self, **fields: Any) -> None:
+        # Known in Python, not left to the columns' server defaults: the ORM then needs no
+        # RETURNING to learn them, and a batch's new messages go in as one statement.
+        fields.setdefault("version", 1)
+        fields.setdefault("send_attempts", 0)
+        super().__init__(**fields)
+
     @property
     def is_placeholder(self) -> bool:
         """Made for an unsend or edit that arrived before its message; filled in when it comes."""
@@ -161,6 +168,6 @@ def _raise_message_versions(session: Session, _context: Any, _instances: Any) ->
         if isinstance(row, Attachment | MessageRevision) and row.message is not None:
             changed.add(row.message)
     for message in changed:
-        if message.id is not None and message not in session.deleted:
+        if message not in session.new and message not in session.deleted:
             # In SQL, so concurrent writers each count: `version = version + 1`.
             message.version = Message.version + 1  # type: ignore[assignment]
