@@ -116,6 +116,16 @@ def test_the_workspace_at_phone_and_desktop_widths(
         box = page.locator(control).bounding_box()
         assert box and box["height"] <= ONE_LINE, (control, box)
 
+    # A small laptop or a tablet: list and thread, the profile a drawer over the thread.
+    page.set_viewport_size({"width": 1024, "height": 768})
+    expect(page.locator("#profile-body")).to_be_hidden()
+    page.locator("#profile-toggle").click()
+    expect(page.locator("#profile-body")).to_contain_text("ชอบขนมไทย")
+    page.wait_for_timeout(300)  # the drawer's slide
+    page.screenshot(path=SCREENSHOTS / f"tablet-profile-{locale}.png")
+    page.keyboard.press("Escape")
+    expect(page.locator("#profile-body")).to_be_hidden()
+
     page.set_viewport_size(PHONE)
     expect(page.locator(".ws-list")).to_be_hidden()
     for control in ["#send", "label.attach", "#send-mode", "#status-select", "#assign-me"]:
