@@ -244,3 +244,32 @@ def test_question_mark_lists_the_shortcuts(line_sandbox, make, page) -> None:
     close.click()
     expect(dialog).to_be_hidden()
     expect(button).to_be_focused()
+
+
+def test_a_supervisor_reads_with_the_keyboard_and_changes_nothing(
+    line_sandbox, make, worker, page
+) -> None:
+    shop = line_sandbox.provision(name="Read-only shop")
+    line_sandbox.say(shop, line_sandbox.user("Chai", channel=shop), "hello")
+    line_sandbox.wait_idle()
+    supervisor = make.user(Role.SUPERVISOR)
+    page.set_viewport_size(DESKTOP)
+
+    sign_in(page, line_sandbox.base_url, supervisor.email)
+    row = page.locator("#conversation-list [role=option]", has_text="Chai")
+    expect(row).to_be_visible(timeout=LIVE)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(row).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#thread")).to_contain_text("hello")
+    expect(page.locator("#thread-title")).to_be_focused()  # no reply box to type in
+    page.keyboard.press("e")
+    page.keyboard.press("a")
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(dialog).to_be_visible()
+    expect(dialog).not_to_contain_text("Mark the conversation resolved")
+    page.keyboard.press("Escape")
+    expect(page.locator("#status-select")).to_have_value("open")
+    expect(page.locator("#assignee-select")).to_have_value("")

@@ -80,7 +80,12 @@ export class ConversationList {
 
   listKeys(event) {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
-    const moves = { ArrowDown: () => this.step(1), ArrowUp: () => this.step(-1), Home: () => this.focusRow(this.order[0]), End: () => this.focusRow(this.order.at(-1)) };
+    const moves = {
+      ArrowDown: () => this.step(1),
+      ArrowUp: () => this.step(-1),
+      Home: () => this.focusRow(this.order[0]),
+      End: () => this.focusRow(this.order.at(-1)),
+    };
     if (moves[event.key]) {
       event.preventDefault();
       moves[event.key]();
@@ -134,10 +139,11 @@ export class ConversationList {
    * where it is not. Starts from the focused row, else the list's tab stop.
    */
   step(delta) {
+    if (!this.order.length) return;
     const from = this.focusedId() ?? [this.focusId, this.activeId].find((id) => id && this.items.has(id));
     const at = this.order.indexOf(from);
-    if (!this.order.length) return;
-    const next = at < 0 ? (delta > 0 ? 0 : this.order.length - 1) : Math.max(0, Math.min(this.order.length - 1, at + delta));
+    const last = this.order.length - 1;
+    const next = at < 0 ? (delta > 0 ? 0 : last) : Math.max(0, Math.min(last, at + delta));
     const id = this.order[next];
     if (this.isShown()) this.focusRow(id);
     else if (id !== this.activeId) this.onOpen(id);
