@@ -20,9 +20,9 @@ HSTS = "max-age=31536000"
 def content_security_policy() -> str:
     """Our pages load only their own scripts, styles, media and Socket.IO connection ('self'
     covers ws:/wss: of the same host); default-src 'self' also rules out inline scripts,
-    inline styles and eval. Images may also come from LINE's picture hosts (a channel's bot
-    picture) and `data:` (the empty favicon that spares a request for /favicon.ico)."""
-    images = " ".join(["'self'", "data:", *picture_sources()])
+    inline styles and eval; it also covers the web app manifest and the service worker, both
+    ours. Images may also come from LINE's picture hosts (a channel's bot picture)."""
+    images = " ".join(["'self'", *picture_sources()])
     return "; ".join(
         [
             "default-src 'self'",

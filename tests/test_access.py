@@ -12,6 +12,9 @@ from inbox.models import Role
 
 # Endpoint (or blueprint name + ".") -> who may use it.
 PUBLIC = {"static", "auth.login", "sandbox_pictures.", "media.public"}  # CDN-like, signed links
+# The installable app's manifest, service worker and offline page: static content with no one's
+# data (the browser fetches the manifest without cookies, and the worker before any sign-in).
+PUBLIC |= {"home.web_manifest", "home.service_worker", "home.offline"}
 LINE_SIGNATURE = {"webhooks.receive_line"}  # X-Line-Signature, checked in its own tests
 # LINE's token endpoints take the channel's id and secret in the form body; unknown paths 404.
 CHANNEL_CREDENTIALS = {

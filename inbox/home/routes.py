@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_from_directory,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,6 +18,7 @@ from flask_login import current_user
 from inbox.auth import roles_required
 from inbox.channels.health import channels_in_trouble
 from inbox.extensions import db
+from inbox.home.installable import manifest
 from inbox.home.workspace import VIEWS, bootstrap, view_name
 from inbox.models import Conversation, Role
 
@@ -46,3 +55,33 @@ def conversation(conversation_id: int) -> ResponseReturnValue:
     if opened is None:
         abort(404, _("There is no conversation %(id)d.", id=conversation_id))
     return _workspace(opened)
+
+
+# The installable app's files are public (see inbox/home/installable.py): tests/test_access.py
+# lists these three endpoints with /static.
+
+
+@bp.get("/manifest.webmanifest")
+def web_manifest() -> ResponseReturnValue:
+    """The Web App Manifest that lets a phone or desktop install the inbox as an app."""
+    response = jsonify(manifest())
+    response.mimetype = "application/manifest+json"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/service-worker.js")
+def service_worker() -> ResponseReturnValue:
+    """The service worker, served from the site's root so that its scope is the whole app."""
+    response = send_from_directory(
+        current_app.static_folder or "", "js/service-worker.js", max_age=0
+    )
+    response.mimetype = "text/javascript"
+    response.headers["Cache-Control"] = "no-cache"  # browsers must see a new version at once
+    return response
+
+
+@bp.get("/offline")
+def offline() -> ResponseReturnValue:
+    """What the installed app shows when there is no connection: no data, so it is cacheable."""
+    return render_template("workspace/offline.html")

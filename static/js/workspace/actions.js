@@ -17,7 +17,21 @@ export class ConversationActions {
     this.status.addEventListener("change", () => this.patch({ status: this.status.value }));
     this.assignee.addEventListener("change", () =>
       this.patch({ assignee_id: this.assignee.value ? Number(this.assignee.value) : null }));
-    this.assignMe.addEventListener("click", () => this.patch({ assignee_id: this.me.id }));
+    this.assignMe.addEventListener("click", () => this.assignToMe());
+  }
+
+  /** The button and the `a` shortcut: the updated conversation, or nothing when there was
+   * nothing to do (no conversation, a supervisor, already assigned to me) or it failed. */
+  async assignToMe() {
+    if (!this.canAct || !this.conversation || this.conversation.assignee?.id === this.me.id) return null;
+    return this.patch({ assignee_id: this.me.id });
+  }
+
+  /** The `e` shortcut: resolve, as choosing Resolved in the status menu does. */
+  async resolve() {
+    if (!this.canAct || !this.conversation || this.conversation.status === "resolved") return null;
+    this.status.value = "resolved";
+    return this.patch({ status: "resolved" });
   }
 
   async loadAgents() {
@@ -58,8 +72,9 @@ export class ConversationActions {
     const updated = await attempt(() => api(`/api/conversations/${conversation.id}`, { method: "PATCH", json: change }));
     if (!updated) {
       this.show(conversation); // put the controls back as they were
-      return;
+      return null;
     }
     this.onUpdated(updated);
+    return updated;
   }
 }

@@ -42,6 +42,7 @@ export class Composer {
     });
     this.text.addEventListener("input", () => {
       this.updateCount();
+      this.fit();
       this.typing();
     });
     this.mode.addEventListener("change", () => this.showHint());
@@ -62,10 +63,25 @@ export class Composer {
     this.error.textContent = "";
     this.info = null;
     this.updateCount();
+    this.fit();
     this.showHint();
     clearInterval(this.poll);
     this.refresh();
     this.poll = setInterval(() => this.refresh(), HINT_EVERY);
+  }
+
+  /** Keyboard focus to the reply box; false when there is nothing to type in. */
+  focus() {
+    if (!this.conversationId || this.text.disabled) return false;
+    this.text.focus();
+    return true;
+  }
+
+  /** The box grows with its text (from one line on a phone) up to its CSS max-height. */
+  fit() {
+    const borders = this.text.offsetHeight - this.text.clientHeight;
+    this.text.style.height = "auto";
+    this.text.style.height = `${this.text.scrollHeight + borders}px`;
   }
 
   async refresh() {
@@ -146,6 +162,7 @@ export class Composer {
     const values = { count: formatNumber(length), limit: formatNumber(this.limit), over: formatNumber(length - this.limit) };
     this.count.textContent = over ? t("tooLong", values) : t("charCount", values);
     this.count.classList.toggle("over", over);
+    this.count.classList.toggle("near", length > this.limit * 0.9);
     this.text.setAttribute("aria-invalid", String(over));
     this.sendButton.disabled = this.text.disabled || over || !this.text.value.trim();
   }
@@ -167,6 +184,7 @@ export class Composer {
       const answer = await api(`/api/conversations/${id}/messages`, { method: "POST", json: { text, mode: this.mode.value } });
       if (this.text.value === text) this.text.value = "";
       this.drafts.delete(id);
+      this.fit();
       this.onSent(answer.messages);
     } catch (error) {
       this.error.textContent = error.message; // the draft stays, so nothing typed is lost

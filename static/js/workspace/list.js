@@ -1,4 +1,6 @@
 // The conversation list: filter tabs, search, channel choice, infinite scroll, live rows.
+// It is a WAI-ARIA listbox of links: one row is the tab stop (roving tabindex), arrows, Home,
+// End, j and k move between rows, Enter or Space opens one; the open one is aria-selected.
 import { $, api, avatar, debounce, el, safely, t, timeElement } from "./core.js";
 import { previewText } from "./messages.js";
 
@@ -23,6 +25,8 @@ export class ConversationList {
     this.onOpen = onOpen;
     this.onChange = onChange;
     this.activeId = null;
+    this.focusId = null; // the row that is the list's tab stop once someone has moved in it
+    this.order = []; // row ids, top to bottom
     this.list = $("conversation-list");
     this.status = $("list-status");
     this.rows = new Map();
@@ -42,6 +46,7 @@ export class ConversationList {
     search.addEventListener("input", searchLater);
     search.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && search.value) {
+        event.preventDefault(); // handled: the page's Escape (leave the field) waits for the next one
         search.value = "";
         this.setQuery("");
       }
@@ -63,17 +68,85 @@ export class ConversationList {
       event.preventDefault();
       this.onOpen(Number(link.dataset.conversation));
     });
-    this.list.addEventListener("keydown", (event) => this.arrowKeys(event));
+    this.list.addEventListener("keydown", (event) => this.listKeys(event));
+    this.list.addEventListener("focusin", () => {
+      const id = this.focusedId();
+      if (id) {
+        this.focusId = id;
+        this.markTabStop();
+      }
+    });
   }
 
-  /** Up and down arrows move between rows (the list is one tab stop's worth of links). */
-  arrowKeys(event) {
-    if (!["ArrowDown", "ArrowUp"].includes(event.key)) return;
-    const links = [...this.list.querySelectorAll("a[data-conversation]")];
-    const at = links.indexOf(document.activeElement);
-    if (at < 0) return;
-    event.preventDefault();
-    links[Math.max(0, Math.min(links.length - 1, at + (event.key === "ArrowDown" ? 1 : -1)))].focus();
+  listKeys(event) {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const moves = {
+      ArrowDown: () => this.step(1),
+      ArrowUp: () => this.step(-1),
+      Home: () => this.focusRow(this.order[0]),
+      End: () => this.focusRow(this.order.at(-1)),
+    };
+    if (moves[event.key]) {
+      event.preventDefault();
+      moves[event.key]();
+    } else if (event.key === " " && this.focusedId()) {
+      event.preventDefault(); // a link ignores Space; a listbox option is chosen with it
+      this.onOpen(this.focusedId());
+    }
+  }
+
+  /** The row with keyboard focus, if any. */
+  focusedId() {
+    const option = document.activeElement?.closest?.("#conversation-list [data-conversation]");
+    return option ? Number(option.dataset.conversation) : null;
+  }
+
+  /** The one row Tab stops at: the last one focused, else the open one, else the first. */
+  tabStopId() {
+    for (const id of [this.focusId, this.activeId]) if (id && this.items.has(id)) return id;
+    return this.order[0] ?? null;
+  }
+
+  markTabStop() {
+    const stop = String(this.tabStopId());
+    for (const option of this.list.querySelectorAll("[data-conversation]")) {
+      option.tabIndex = option.dataset.conversation === stop ? 0 : -1;
+    }
+  }
+
+  focusRow(id) {
+    const option = id ? this.list.querySelector(`[data-conversation="${CSS.escape(String(id))}"]`) : null;
+    if (!option) return false;
+    this.focusId = id;
+    this.markTabStop();
+    option.focus();
+    option.scrollIntoView({ block: "nearest" });
+    return true;
+  }
+
+  /** Keyboard focus into the list, on its tab stop (the list itself when it has no rows). */
+  focus() {
+    if (!this.focusRow(this.tabStopId())) this.list.focus();
+  }
+
+  /** Whether the list is on screen (a phone shows either it or the thread). */
+  isShown() {
+    return this.list.getClientRects().length > 0;
+  }
+
+  /**
+   * The next (`delta` 1) or previous (-1) row: focused where the list is on screen, opened
+   * where it is not. Starts from the focused row, else the list's tab stop.
+   */
+  step(delta) {
+    if (!this.order.length) return;
+    const from = this.focusedId() ?? [this.focusId, this.activeId].find((id) => id && this.items.has(id));
+    const at = this.order.indexOf(from);
+    const last = this.order.length - 1;
+    const next = at < 0 ? (delta > 0 ? 0 : last) : Math.max(0, Math.min(last, at + delta));
+    const id = this.order[next];
+    if (this.isShown()) this.focusRow(id);
+    else if (id !== this.activeId) this.onOpen(id);
   }
 
   setView(view) {
@@ -174,6 +247,7 @@ export class ConversationList {
   setActive(id) {
     const previous = this.activeId;
     this.activeId = id;
+    if (id) this.focusId = id; // Back, or Tab into the list, returns to the one opened last
     const current = this.items.get(id);
     if (current) this.items.set(id, { ...current, unread_count: 0 });
     for (const changed of [previous, id]) if (changed && this.items.has(changed)) this.render(changed);
@@ -181,8 +255,9 @@ export class ConversationList {
 
   /** Redraw rows (`changedId`: only that row is rebuilt; null: all), keeping keyboard focus. */
   render(changedId = null) {
-    const focused = document.activeElement?.closest?.("a[data-conversation]")?.dataset.conversation;
+    const focused = this.focusedId();
     const ordered = [...this.items.values()].sort(newestFirst);
+    this.order = ordered.map((conversation) => conversation.id);
     if (changedId === null) this.rows = new Map();
     const nodes = ordered.map((conversation) => {
       let row = this.rows.get(conversation.id);
@@ -194,9 +269,8 @@ export class ConversationList {
     });
     for (const id of [...this.rows.keys()]) if (!this.items.has(id)) this.rows.delete(id);
     this.list.replaceChildren(...nodes);
-    if (focused && document.activeElement === document.body) {
-      this.list.querySelector(`a[data-conversation="${CSS.escape(focused)}"]`)?.focus();
-    }
+    this.markTabStop();
+    if (focused && document.activeElement === document.body) this.focusRow(focused);
     this.status.textContent = ordered.length ? "" : this.query ? t("noMatches", { query: this.query }) : t("emptyView");
     $("list-more").hidden = !this.nextCursor;
   }
@@ -210,8 +284,8 @@ export class ConversationList {
       ? conversation.assignee.id === this.me.id ? t("assignedToYou") : conversation.assignee.display_name || conversation.assignee.email
       : t("unassigned");
     const link = el("a", {
-      href, class: "conv", dataset: { conversation: conversation.id },
-      "aria-current": conversation.id === this.activeId ? "true" : undefined,
+      href, class: "conv", role: "option", tabindex: "-1", dataset: { conversation: conversation.id },
+      "aria-selected": String(conversation.id === this.activeId),
     },
       avatar(conversation.picture_url, name),
       el("span", { class: "conv-main" },
@@ -227,6 +301,6 @@ export class ConversationList {
           conversation.bot_is_member === false ? el("span", { class: "chip muted", textContent: t("accountLeft") }) : null)),
       unread ? el("span", { class: "unread", "aria-label": t("unreadCount", { count: unread }), textContent: unread > 99 ? "99+" : String(unread) }) : null,
     );
-    return el("li", {}, link);
+    return el("li", { role: "none" }, link);
   }
 }

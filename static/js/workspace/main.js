@@ -4,8 +4,10 @@ import { io } from "../../vendor/socket.io/socket.io.esm.min.js";
 import { $, api, attempt, guarded, showProblem, t } from "./core.js";
 import { ConversationActions } from "./actions.js";
 import { Composer } from "./composer.js";
+import { WorkspaceLayout } from "./layout.js";
 import { ConversationList } from "./list.js";
 import { ProfilePanel } from "./profile.js";
+import { KeyboardShortcuts } from "./shortcuts.js";
 import { Thread } from "./thread.js";
 
 const boot = JSON.parse($("workspace-boot").textContent);
@@ -13,7 +15,7 @@ const me = boot.me;
 const socket = io({ autoConnect: false });
 let active = null; // the open conversation's detail JSON
 
-const list = new ConversationList({ boot, onOpen: (id) => openConversation(id, { push: true }), onChange: syncAddress });
+const list = new ConversationList({ boot, onOpen: (id) => openConversation(id, { push: true, focus: true }), onChange: syncAddress });
 const thread = new Thread({ me, onRetry: retry });
 const profile = new ProfilePanel({ canAct: boot.can_act, onLeft: conversationChanged });
 const actions = new ConversationActions({ me, canAct: boot.can_act, onUpdated: conversationChanged });
@@ -23,6 +25,15 @@ const composer = new Composer({
   onSent: (messages) => messages.forEach((message) => thread.upsert(message)),
   onTyping: (id) => socket.emit("typing", { conversation_id: id }),
 });
+const layout = new WorkspaceLayout({ list, composer, onBack: backToList });
+new KeyboardShortcuts({ list, layout, composer, actions, announce });
+
+/** A short message for screen readers (what a shortcut did). */
+function announce(text) {
+  const box = $("announcer");
+  box.textContent = "";
+  requestAnimationFrame(() => { box.textContent = text; });
+}
 
 function address(id) {
   const params = new URLSearchParams();
@@ -33,10 +44,11 @@ function address(id) {
 }
 
 function syncAddress() {
-  history.replaceState({ id: active?.id ?? null }, "", address(active?.id));
+  history.replaceState({ ...history.state, id: active?.id ?? null }, "", address(active?.id));
 }
 
-async function openConversation(id, { push = false, detail = null } = {}) {
+/** `focus`: the agent opened it (a click, Enter, Back/Forward), so focus follows to the thread. */
+async function openConversation(id, { push = false, detail = null, focus = false } = {}) {
   if (active?.id === id && !detail) return;
   if (active) socket.emit("close_conversation", { conversation_id: active.id });
   $("workspace").classList.add("has-conversation");
@@ -44,10 +56,18 @@ async function openConversation(id, { push = false, detail = null } = {}) {
   $("thread-pane").hidden = false;
   list.setActive(id);
   composer.open(id);
+  layout.setDrawer(false);
+  if (focus) layout.focusOpened();
   const known = list.get(id);
   if (known) guarded("header", () => actions.show(known));
   active = { id };
-  if (push) history.pushState({ id }, "", address(id));
+  if (push) {
+    // How many entries back the list is, if it is there at all: the back control returns to
+    // it in one go rather than through every conversation opened since.
+    const here = history.state;
+    const depth = !here?.id ? 1 : here.fromList ? here.depth + 1 : null;
+    history.pushState(depth ? { id, fromList: true, depth } : { id }, "", address(id));
+  }
   const loaded = detail || (await attempt(() => api(`/api/conversations/${id}`)));
   if (!loaded || active.id !== id) return;
   active = loaded;
@@ -66,6 +86,16 @@ function closeConversation() {
   $("thread-empty").hidden = false;
   $("thread-pane").hidden = true;
   document.title = $("workspace").dataset.title;
+}
+
+/** The back control and `/` on a phone: the list again. The browser's history follows: one
+ * step back when the list opened the conversation, a new entry when the page started on it. */
+function backToList() {
+  const left = active?.id ?? null;
+  closeConversation();
+  if (history.state?.fromList) history.go(-history.state.depth);
+  else history.pushState({ id: null }, "", address(null));
+  return left;
 }
 
 /** A conversation changed (PATCH, leave, live event): every part that shows it follows. */
@@ -168,8 +198,13 @@ socket.on("typing", showTyping);
 
 window.addEventListener("popstate", (event) => {
   const id = event.state?.id ?? Number(location.pathname.match(/^\/conversations\/(\d+)/)?.[1] || 0);
-  if (id) openConversation(id);
-  else closeConversation();
+  if (id) {
+    openConversation(id, { focus: true });
+  } else if (active) {
+    const left = active.id;
+    closeConversation();
+    layout.returnToList(left);
+  }
 });
 window.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && !document.querySelector("dialog[open]")) showProblem("");

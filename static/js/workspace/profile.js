@@ -2,6 +2,7 @@
 // and leaving a group or room after a confirmation.
 import { $, api, avatar, el, languageName, safely, t, timeElement } from "./core.js";
 import { conversationName } from "./list.js";
+import { openModal } from "./modal.js";
 
 function field(label, ...value) {
   const shown = value.filter((part) => part !== null && part !== undefined && part !== "");
@@ -125,8 +126,7 @@ export class ProfilePanel {
     $("leave-text").textContent = t("leaveExplain", { name: group.name || conversationName(this.detail) });
     $("leave-error").textContent = "";
     $("leave-confirm").disabled = false;
-    this.dialog.showModal();
-    $("leave-cancel").focus();
+    openModal(this.dialog, $("leave-cancel"));
   }
 
   async leave() {
