@@ -6,6 +6,7 @@ and are never unread, never the customer's last word, never sent to LINE."""
 from __future__ import annotations
 
 import csv
+import json
 import io
 
 import pytest
@@ -225,3 +226,18 @@ def test_profiles_and_groups_follow_live(app, client, make, channel):
         assert "U" + "7" * 32 in [member["line_user_id"] for member in group["group"]["members"]]
     finally:
         socket.disconnect()
+
+
+def test_the_command_line_export_says_it_too(client, make, runner, conversation, tmp_path):
+    patch(client, conversation, make.auth_header(), status="resolved")
+    target = tmp_path / "transcript.json"
+    result = runner.invoke(
+        args=[
+            *("history", "export", "--conversation", str(conversation.id)),
+            *("--format", "json", "-o", str(target)),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    *_, line = json.loads(target.read_text(encoding="utf-8"))
+    assert line["type"] == "status_changed"
+    assert line["text"].endswith("resolved the conversation")

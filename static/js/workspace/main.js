@@ -131,7 +131,10 @@ function liveContact(contact) {
   const members = active.group?.members;
   const isMember = members?.some((member) => member.id === contact.id);
   if (!isPerson && !isMember) return;
-  if (isPerson) active = { ...active, contact };
+  if (isPerson) {
+    active = { ...active, contact };
+    composer?.refresh(); // a block or an unblock changes what can be sent, now
+  }
   if (isMember) {
     // Membership (joined, left) is the group's to say; the rest is the contact's.
     const group = { ...active.group, members: members.map((member) => (member.id === contact.id ? { ...member, ...contact } : member)) };
