@@ -6,8 +6,8 @@ and are never unread, never the customer's last word, never sent to LINE."""
 from __future__ import annotations
 
 import csv
-import json
 import io
+import json
 
 import pytest
 import sqlalchemy as sa
