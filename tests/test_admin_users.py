@@ -83,7 +83,7 @@ def test_admin_creates_a_user_with_several_roles_and_a_password_shown_once(app, 
     )
     assert again.status_code == 409 and "already exists" in again.get_data(as_text=True)
     no_role = browser.post("/admin/users/new", data={"email": "x@example.com", "csrf_token": csrf})
-    assert no_role.status_code == 409 and "at least one role" in no_role.get_data(as_text=True)
+    assert no_role.status_code == 400 and "at least one role" in no_role.get_data(as_text=True)
 
 
 def test_a_user_with_two_roles_gets_both_areas(client, make):
@@ -117,7 +117,7 @@ def test_roles_and_name_change_through_the_user_page(app, client, make):
         "roles_removed": ["agent"],
     }
     refused = browser.post(f"/admin/users/{agent.id}", data={"csrf_token": csrf})
-    assert refused.status_code == 409
+    assert refused.status_code == 400 and "at least one role" in refused.get_data(as_text=True)
     db.session.refresh(agent)
     assert agent.roles == {Role.SUPERVISOR, Role.ADMIN}
 
@@ -363,3 +363,31 @@ def test_everyone_manages_their_own_tokens(app, client, make):
     assert revoked.status_code == 302
     assert client.get("/api/conversations", headers=header).status_code == 401
     assert [entry.actor_user_id for entry in audit("user.token_revoked")] == [agent.id]
+
+
+def test_a_new_user_gets_only_the_roles_ticked(app, client, make):
+    browser, _admin, csrf = admin_client(app, make)
+    page = browser.get("/admin/users/new").get_data(as_text=True)
+    assert 'value="agent"' in page and "checked" not in page  # no role is given by default
+
+    refused = browser.post(
+        "/admin/users/new",
+        data={"email": "mali@example.com", "display_name": "มะลิ", "csrf_token": csrf},
+    )
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Choose at least one role." in page
+    assert 'value="mali@example.com"' in page and 'value="มะลิ"' in page  # nothing retyped
+    assert db.session.scalar(sa.select(User).where(User.email == "mali@example.com")) is None
+
+    created = browser.post(
+        "/admin/users/new",
+        data={"email": "mali@example.com", "roles": ["supervisor"], "csrf_token": csrf},
+    )
+    assert created.status_code == 201
+    mali = db.session.scalar(sa.select(User).where(User.email == "mali@example.com"))
+    assert mali.roles == {Role.SUPERVISOR}
+    # A supervisor reads; sending (and its push quota) stays with agents.
+    make.channel()
+    header = {"Authorization": f"Bearer {make.token(mali)}"}
+    sent = client.post("/api/conversations/1/messages", json={"text": "hi"}, headers=header)
+    assert sent.status_code == 403

@@ -196,8 +196,11 @@ def test_leaving_a_group_is_logged_and_a_refusal_is_not(client, make, as_agent, 
     assert client.post(path, headers=as_agent).status_code == 502
     assert entries() == []
     assert client.post(path, headers=as_agent).status_code == 200
-    entry = only_entry("conversation.left")
-    assert entry.target_id == str(conversation.id) and entry.details == {"source_type": "group"}
+    left, resolved = entries()
+    assert left.action == "conversation.left" and left.target_id == str(conversation.id)
+    assert left.details == {"source_type": "group"}
+    assert resolved.action == "conversation.status_changed"  # nobody can answer there now
+    assert resolved.details == {"from": "open", "to": "resolved", "reason": "bot_left"}
 
 
 def test_history_exports_from_the_api_are_logged(client, make, conversation) -> None:

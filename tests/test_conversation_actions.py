@@ -83,7 +83,16 @@ def test_leaving_a_group_calls_line_and_says_so(client, make, stub) -> None:
     thread = client.get(
         f"/api/conversations/{conversation.id}/messages", headers=make.auth_header()
     )
-    assert thread.json["messages"][-1]["type"] == "leave"
+    left, resolved = thread.json["messages"][-2:]
+    assert left["type"] == "leave" and left["sent_by"]["id"]
+    assert resolved["type"] == "status_changed"
+    assert resolved["payload"] == {
+        "from": "open",
+        "to": "resolved",
+        "reason": "bot_left",
+        "by": None,
+    }
+    assert answer.json["status"] == "resolved"
     again = client.post(f"/api/conversations/{conversation.id}/leave", headers=make.auth_header())
     assert again.status_code == 409
 

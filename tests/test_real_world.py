@@ -110,7 +110,8 @@ def test_blocked_then_unblocked_is_a_friend_again_with_both_dates(world, read) -
     assert contact["follow_state"] == "following"
     assert contact["blocked_at"] <= contact["followed_at"]
     events = [m["type"] for m in messages_of(read, case) if m["direction"] == "event"]
-    assert events == ["follow", "unfollow", "follow"]
+    # Blocking resolved the conversation by itself; following again reopened it.
+    assert events == ["follow", "unfollow", "status_changed", "follow", "status_changed"]
 
 
 def test_a_block_seen_as_an_event_outlasts_get_profiles_404(line_sandbox) -> None:

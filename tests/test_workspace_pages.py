@@ -57,8 +57,17 @@ def test_workspace_renders_for_every_role(client, make, role: Role) -> None:
     assert boot["can_act"] is (role is not Role.SUPERVISOR)
     assert boot["text_limit"] == 5000
     assert ('id="note-form"' in html) is boot["can_act"]  # supervisors read, they do not note
+    # Nor do they answer, or get assigned: no composer, no "Mine" tab, in the page itself.
+    assert ('id="composer"' in html) is boot["can_act"]
+    assert ('data-view="mine"' in html) is boot["can_act"]
+    assert ("mine" in boot["views"]) is boot["can_act"]
     assert 'src="/static/js/workspace/main.js"' in html
     # The page's script sends that token as X-CSRFToken; without it a POST is refused.
+    if not boot["can_act"]:
+        assert (
+            embedded(client.get("/?view=mine").get_data(as_text=True), "workspace-boot")["view"]
+            == "open"
+        )
     assert client.post("/logout").status_code == 400
     assert client.post("/logout", headers={"X-CSRFToken": meta.group(1)}).status_code == 302
 

@@ -219,6 +219,7 @@ def test_question_mark_lists_the_shortcuts(line_sandbox, make, page) -> None:
     expect(search).to_have_value("?")
     search.fill("")
     page.keyboard.press("Escape")
+    expect(search).not_to_be_focused()
 
     opener = page.evaluate("document.activeElement.id")
     page.keyboard.press("?")

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from inbox.auth import ROLE_LABELS
@@ -28,9 +28,15 @@ class RoleChoices(SelectMultipleField):
         )
 
 
+def at_least_one_role(_form: FlaskForm, field: RoleChoices) -> None:
+    # Nothing is ticked for the admin: a role given by default is a role nobody chose.
+    if not field.data:
+        raise ValidationError(_l("Choose at least one role."))
+
+
 class UserForm(FlaskForm):
     display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=120)])
-    roles = RoleChoices(_l("Roles"))
+    roles = RoleChoices(_l("Roles"), validators=[at_least_one_role])
 
 
 class NewUserForm(UserForm):

@@ -61,8 +61,6 @@ def users() -> ResponseReturnValue:
 def new_user() -> ResponseReturnValue:
     """Create an account; a generated password is shown once, on the next page."""
     form = NewUserForm()
-    if not form.is_submitted():
-        form.roles.data = [Role.AGENT]
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("admin/user_new.html", form=form), status

@@ -135,7 +135,13 @@ def update(conversation_id: int) -> ResponseReturnValue:
             if assignee is None:
                 abort(400, _("There is no user %(id)d.", id=assignee_id))
     try:
-        update_conversation(conversation, status=status, assignee=assignee, unassign=unassign)
+        update_conversation(
+            conversation,
+            actor=current_user._get_current_object(),
+            status=status,
+            assignee=assignee,
+            unassign=unassign,
+        )
     except CannotSend as refusal:
         _refused(refusal)
     return jsonify(_with_last_message(conversation))

@@ -166,26 +166,31 @@ def conversation_json(
     }
 
 
+def group_json(conversation: Conversation) -> dict[str, Any]:
+    """A group or room as the profile panel shows it: name, picture, members who came and went."""
+    members = sorted(conversation.members, key=lambda member: member.id)
+    return {
+        "type": conversation.source_type.value,
+        "id": conversation.source_id,
+        "name": conversation.title,
+        "picture_url": conversation_picture_url(conversation),
+        "member_count": conversation.member_count,
+        "profile_error": conversation.profile_error,
+        "members": [
+            {
+                **(contact_json(member.contact) or {}),
+                "joined_at": iso(member.joined_at),
+                "left_at": iso(member.left_at),
+                "is_member": member.left_at is None,
+            }
+            for member in members
+        ],
+    }
+
+
 def conversation_detail_json(conversation: Conversation, viewer: User) -> dict[str, Any]:
     body = conversation_json(conversation, viewer)
     body["contact"] = contact_json(conversation.contact)
     if conversation.source_type is not SourceType.USER:
-        members = sorted(conversation.members, key=lambda member: member.id)
-        body["group"] = {
-            "type": conversation.source_type.value,
-            "id": conversation.source_id,
-            "name": conversation.title,
-            "picture_url": conversation_picture_url(conversation),
-            "member_count": conversation.member_count,
-            "profile_error": conversation.profile_error,
-            "members": [
-                {
-                    **(contact_json(member.contact) or {}),
-                    "joined_at": iso(member.joined_at),
-                    "left_at": iso(member.left_at),
-                    "is_member": member.left_at is None,
-                }
-                for member in members
-            ],
-        }
+        body["group"] = group_json(conversation)
     return body

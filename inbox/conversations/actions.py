@@ -6,7 +6,12 @@ from flask_babel import lazy_gettext as _l
 
 from inbox.audit import preview, record
 from inbox.channels import line_client
-from inbox.conversations.episodes import change_status
+from inbox.conversations.activity import (
+    StatusReason,
+    resolve_automatically,
+    set_assignee,
+    set_status,
+)
 from inbox.extensions import db
 from inbox.models import (
     Conversation,
@@ -27,40 +32,24 @@ MAX_NOTE_LENGTH = 10_000
 def update_conversation(
     conversation: Conversation,
     *,
+    actor: User | None = None,
     status: ConversationStatus | None = None,
     assignee: User | None = None,
     unassign: bool = False,
 ) -> Conversation:
-    """Change status and/or assignee; each real change is one audit entry."""
-    if status is not None and status is not conversation.status:
-        _audit(conversation, "conversation.status_changed", conversation.status.value, status.value)
-        change_status(conversation, status, utcnow())
-    if unassign:
-        if conversation.assignee_id is not None:
-            _audit(conversation, "conversation.unassigned", conversation.assignee_id, None)
-        conversation.assignee_id = None
-    elif assignee is not None:
-        if not assignee.has_role(Role.AGENT) or not assignee.is_active:
-            raise CannotSend(
-                str(_l("Conversations can be assigned to active agents only.")), "assignee"
-            )
-        if conversation.assignee_id != assignee.id:
-            _audit(
-                conversation,
-                "conversation.assigned",
-                conversation.assignee_id,
-                assignee.id,
-                assignee=assignee.email,
-            )
-        conversation.assignee_id = assignee.id
+    """Change status and/or assignee; each real change is one audit entry and one line in the
+    thread naming `actor`."""
+    if assignee is not None and (not assignee.has_role(Role.AGENT) or not assignee.is_active):
+        raise CannotSend(
+            str(_l("Conversations can be assigned to active agents only.")), "assignee"
+        )
+    if status is not None:
+        set_status(conversation, status, actor=actor)
+    if unassign or assignee is not None:
+        set_assignee(conversation, assignee, actor=actor)
     announce(conversation)
     db.session.commit()
     return conversation
-
-
-def _audit(conversation: Conversation, action: str, before: object, after: object, **more) -> None:
-    details = {"from": before, "to": after, **more}
-    record(action, channel_id=conversation.channel_id, target=conversation, details=details)
 
 
 def add_note(conversation: Conversation, author: User, text: str) -> Message:
@@ -123,6 +112,7 @@ def leave_chat(conversation: Conversation, agent: User) -> Conversation:
         target=conversation,
         details={"source_type": conversation.source_type.value},
     )
+    resolve_automatically(conversation, StatusReason.BOT_LEFT, line.sent_at)
     announce(line)
     announce(conversation)
     db.session.commit()

@@ -89,3 +89,13 @@ def change_status(conversation: Conversation, status: ConversationStatus, at: da
         conversation.resolved_at = None
         if latest is not None:
             latest.resolved_at = None
+
+
+def customer_returned(conversation: Conversation) -> bool:
+    """The user unblocked the account, or the account is back in their group: a resolved
+    conversation is open again. No request is yet (their first message opens the episode), so
+    the one resolved before stays resolved. Whether it reopened."""
+    if conversation.status is not ConversationStatus.RESOLVED:
+        return False
+    conversation.status, conversation.resolved_at = ConversationStatus.OPEN, None
+    return True

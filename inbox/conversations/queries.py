@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from inbox.extensions import db
-from inbox.models import Contact, Conversation, ConversationStatus, Message, User
+from inbox.models import ACTIVITY_TYPES, Contact, Conversation, ConversationStatus, Message, User
 from inbox.pagination import Page, after, decode_cursor, encode_cursor, fetch_page
 
 
@@ -78,7 +78,9 @@ def list_conversations(
 def last_messages(
     conversation_ids: list[int], session: Session | None = None
 ) -> dict[int, Message]:
-    """The newest message of each conversation, in one indexed query."""
+    """The newest message of each conversation, in one indexed query: what the customer or an
+    agent said, or what LINE told, never an activity line (the list shows the conversation's
+    words, and its status and assignee beside them)."""
     if not conversation_ids:
         return {}
     session = session or db.session
@@ -87,7 +89,7 @@ def last_messages(
             Message.conversation_id,
             sa.func.max(Message.sent_at).label("sent_at"),
         )
-        .where(Message.conversation_id.in_(conversation_ids))
+        .where(Message.conversation_id.in_(conversation_ids), Message.type.not_in(ACTIVITY_TYPES))
         .group_by(Message.conversation_id)
         .subquery()
     )
@@ -100,6 +102,7 @@ def last_messages(
                 Message.sent_at == newest.c.sent_at,
             ),
         )
+        .where(Message.type.not_in(ACTIVITY_TYPES))
         .options(selectinload(Message.attachment))
         .order_by(Message.id)
     )

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from inbox.audit import record
+from inbox.conversations.activity import activity_text
 from inbox.extensions import db
 from inbox.history.search import SearchFilters, apply_filters, matches
 from inbox.models import Channel, Conversation, Message
@@ -70,7 +71,7 @@ def _row(message: Message) -> dict[str, Any]:
         if message.sender
         else "",
         "sent_by": message.sent_by.email if message.sent_by else "",
-        "text": message.text or "",
+        "text": message.text or activity_text(message) or "",
         "unsent": message.unsent_at is not None,
         "edited_at": message.edited_at.isoformat() if message.edited_at else "",
         "send_mode": message.send_mode.value if message.send_mode else "",

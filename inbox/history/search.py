@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from inbox.extensions import db
 from inbox.history.terms import QueryPart, query_parts
-from inbox.models import Conversation, ConversationStatus, Direction, Message
+from inbox.models import ACTIVITY_TYPES, Conversation, ConversationStatus, Direction, Message
 from inbox.pagination import Page, after, decode_cursor, encode_cursor, fetch_page
 
 
@@ -147,7 +147,10 @@ def apply_filters(statement: sa.Select[Any], filters: SearchFilters) -> sa.Selec
     if filters.conversation_id is not None:
         statement = statement.where(Message.conversation_id == filters.conversation_id)
     if filters.agent_id is not None:
-        statement = statement.where(Message.sent_by_user_id == filters.agent_id)
+        # What they wrote; what they did (assigned, resolved) is told in the thread, not found.
+        statement = statement.where(
+            Message.sent_by_user_id == filters.agent_id, Message.type.not_in(ACTIVITY_TYPES)
+        )
     if filters.status is not None:
         statement = statement.where(Message.conversation.has(Conversation.status == filters.status))
     if filters.direction is not None:

@@ -19,19 +19,19 @@ from inbox.auth import roles_required
 from inbox.channels.health import channels_in_trouble
 from inbox.extensions import db
 from inbox.home.installable import manifest
-from inbox.home.workspace import VIEWS, bootstrap, view_name
+from inbox.home.workspace import bootstrap, view_name, views_for
 from inbox.models import Conversation, Role
 
 bp = Blueprint("home", __name__)
 
 
 def _workspace(opened: Conversation | None) -> ResponseReturnValue:
-    view = view_name(request.args.get("view"))
+    view = view_name(request.args.get("view"), current_user)
     query = (request.args.get("q") or "").strip()[:200] or None
     return render_template(
         "workspace/index.html",
         boot=bootstrap(current_user, view, query, opened),
-        views=VIEWS,
+        views=views_for(current_user),
         view=view,
         query=query or "",
         opened=opened,

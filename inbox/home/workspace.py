@@ -45,8 +45,15 @@ VIEWS: dict[str, ListView] = {
 DEFAULT_VIEW = "open"
 
 
-def view_name(requested: str | None) -> str:
-    return requested if requested in VIEWS else DEFAULT_VIEW
+def views_for(viewer: User) -> dict[str, ListView]:
+    """The tabs the viewer has use for: "Mine" only for those who can be assigned."""
+    if viewer.has_role(Role.AGENT):
+        return VIEWS
+    return {name: chosen for name, chosen in VIEWS.items() if name != "mine"}
+
+
+def view_name(requested: str | None, viewer: User) -> str:
+    return requested if requested in views_for(viewer) else DEFAULT_VIEW
 
 
 def first_page(viewer: User, view: str, query: str | None) -> dict[str, Any]:
@@ -73,7 +80,7 @@ def bootstrap(
         "me": user_brief(viewer),
         "can_act": viewer.has_role(Role.AGENT),  # send, assign, note, leave
         "channels": [{"id": channel.id, "name": channel.name} for channel in channels],
-        "views": {name: chosen.params() for name, chosen in VIEWS.items()},
+        "views": {name: chosen.params() for name, chosen in views_for(viewer).items()},
         "view": view,
         "query": query or "",
         "list": first_page(viewer, view, query),

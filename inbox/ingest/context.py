@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from inbox.conversations.activity import reopened_by_customer
 from inbox.conversations.episodes import customer_wrote, latest_episode, latest_episodes
 from inbox.database import conflict_insert, number_new_rows
 from inbox.extensions import db
@@ -389,9 +390,11 @@ class EventContext:
             batch = current_batch()
             _, unread = batch.unread.get(conversation.id, (conversation, 0))
             batch.unread[conversation.id] = (conversation, unread + 1)
+            before = conversation.status
             batch.episodes[conversation.id] = customer_wrote(
                 conversation, self.event_at, latest_of=batch.latest_episode
             )
+            reopened_by_customer(conversation, before, self.event_at)
 
     def keep_reply_token(self) -> None:
         """Keep the reply token with its receipt time; standby-mode tokens must never be used."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from inbox.conversations.activity import StatusReason, reopen_on_return, resolve_automatically
 from inbox.extensions import db
 from inbox.ingest.context import EventContext
 from inbox.models import (
@@ -18,9 +19,10 @@ from inbox.models import (
     FollowState,
     Message,
     MessageRevision,
+    SourceType,
 )
 from inbox.profiles import want_group_refresh, want_profile
-from inbox.realtime import announce
+from inbox.realtime import announce, announce_group
 
 MEDIA_TYPES = frozenset({"image", "video", "audio", "file"})
 
@@ -184,7 +186,10 @@ def followed(ctx: EventContext) -> None:
     if contact is not None:
         contact.follow_state, contact.followed_at = FollowState.FOLLOWING, ctx.event_at
         want_profile(contact, force=True)
+        announce(contact)
     ctx.system_line("follow", ctx.event.get("follow") or {})
+    if (conversation := ctx.conversation()) is not None:
+        reopen_on_return(conversation, StatusReason.FOLLOWED, ctx.event_at)
     ctx.keep_reply_token()
 
 
@@ -194,7 +199,11 @@ def unfollowed(ctx: EventContext) -> None:
     contact = ctx.sender()
     if contact is not None:
         contact.follow_state, contact.blocked_at = FollowState.BLOCKED, ctx.event_at
+        announce(contact)
     ctx.system_line("unfollow", {})
+    conversation = ctx.conversation()
+    if conversation is not None and conversation.source_type is SourceType.USER:
+        resolve_automatically(conversation, StatusReason.BLOCKED, ctx.event_at)
 
 
 @handles("join", "leave")
@@ -209,6 +218,11 @@ def bot_joined_or_left(ctx: EventContext) -> None:
     if joined:
         want_group_refresh(conversation, force=True)
     ctx.system_line(ctx.event["type"], {})
+    announce_group(conversation)
+    if joined:
+        reopen_on_return(conversation, StatusReason.BOT_JOINED, ctx.event_at)
+    else:
+        resolve_automatically(conversation, StatusReason.BOT_LEFT, ctx.event_at)
     ctx.keep_reply_token()
 
 
@@ -216,7 +230,8 @@ def bot_joined_or_left(ctx: EventContext) -> None:
 def members_changed(ctx: EventContext) -> None:
     joined = ctx.event["type"] == "memberJoined"
     body = ctx.event.get("joined" if joined else "left")
-    if not isinstance(body, dict) or ctx.conversation() is None:
+    conversation = ctx.conversation()
+    if not isinstance(body, dict) or conversation is None:
         unsupported(ctx)
         return
     members = body.get("members")
@@ -225,8 +240,9 @@ def members_changed(ctx: EventContext) -> None:
             contact = ctx.contact(member["userId"])
             ctx.member_seen(contact, joined=joined, left=not joined)
             if joined:
-                want_profile(contact, via=ctx.conversation())
+                want_profile(contact, via=conversation)
     ctx.system_line(ctx.event["type"], body)
+    announce_group(conversation)
     ctx.keep_reply_token()
 
 

@@ -15,6 +15,9 @@ from inbox.models.conversation import (
 from inbox.models.job import Job, JobState
 from inbox.models.line_api_call import LineApiCall
 from inbox.models.message import (
+    ACTIVITY_TYPES,
+    ASSIGNMENT_CHANGED,
+    STATUS_CHANGED,
     Attachment,
     AttachmentState,
     DeliveryState,
@@ -28,8 +31,11 @@ from inbox.models.user import ApiToken, Role, SignInFailure, User, UserRole
 from inbox.models.webhook_event import EventState, WebhookEvent, WebhookRejection
 
 __all__ = [
+    "ACTIVITY_TYPES",
+    "ASSIGNMENT_CHANGED",
     "AUTOMATIC_TOKEN_MODES",
     "PLAN_RATE_LIMITS",
+    "STATUS_CHANGED",
     "ApiToken",
     "Attachment",
     "AttachmentState",

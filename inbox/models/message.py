@@ -22,6 +22,12 @@ class Direction(StrEnum):
     EVENT = "event"  # a system line: follow, join, member left, unsupported event...
 
 
+# Activity lines (direction EVENT): what people, or the inbox itself, did to the conversation.
+STATUS_CHANGED = "status_changed"
+ASSIGNMENT_CHANGED = "assignment_changed"
+ACTIVITY_TYPES = frozenset({STATUS_CHANGED, ASSIGNMENT_CHANGED})
+
+
 class DeliveryState(StrEnum):
     PENDING = "pending"
     SENT = "sent"

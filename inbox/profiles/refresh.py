@@ -21,7 +21,7 @@ from inbox.models import (
     utcnow,
 )
 from inbox.profiles.pictures import cache_picture
-from inbox.realtime import announce
+from inbox.realtime import announce, announce_group
 
 
 def _max_age() -> timedelta:
@@ -115,6 +115,8 @@ def learn_follow_state(contact: Contact, *, is_friend: bool) -> None:
 
 
 def announce_contact(contact: Contact) -> None:
+    """The profile panels showing the contact, and the list rows named after them, follow."""
+    announce(contact)
     for conversation in db.session.scalars(
         sa.select(Conversation).where(Conversation.contact_id == contact.id)
     ):
@@ -175,4 +177,5 @@ def refresh_group(payload: dict) -> None:
     conversation.profile_fetched_at = utcnow()
     conversation.profile_error = "; ".join(notes) or None
     announce(conversation)
+    announce_group(conversation)
     db.session.commit()

@@ -7,9 +7,9 @@ it, so this package exports only the seams."""
 from flask import Flask
 
 from inbox.realtime import connections, publish
-from inbox.realtime.publish import announce, flush_live_updates
+from inbox.realtime.publish import announce, announce_group, flush_live_updates
 
-__all__ = ["announce", "flush_live_updates", "init_app"]
+__all__ = ["announce", "announce_group", "flush_live_updates", "init_app"]
 
 
 def init_app(app: Flask) -> None:

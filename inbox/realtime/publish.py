@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from inbox.background import BackgroundQueue
 from inbox.extensions import db, socketio
-from inbox.models import Conversation, Message, Role, User
+from inbox.models import Contact, Conversation, ConversationMember, Message, Role, User
 from inbox.realtime.rooms import AUDIENCES, channel_room
 
 log = logging.getLogger(__name__)
@@ -31,25 +31,41 @@ FLUSHED = "inbox.realtime.flushed"  # (kind, id) ready to emit after commit
 _VIEWERS = {"agents": User(roles=[Role.AGENT]), "history": User(roles=[Role.SUPERVISOR])}
 
 
-def announce(row: Message | Conversation) -> None:
-    """Tell live clients about this row once the current transaction commits."""
+Announced = Message | Conversation | Contact
+
+
+def announce(row: Announced) -> None:
+    """Tell live clients about this row once the current transaction commits: a message, a
+    conversation (its list row), or a contact (the profile panels showing them)."""
+    _announce(_kind(row), row)
+
+
+def announce_group(conversation: Conversation) -> None:
+    """A group's or room's name, picture or members changed: the profile panels showing it
+    follow (the list row hears of it through `announce`)."""
+    _announce("group", conversation)
+
+
+def _announce(kind: str, row: Announced) -> None:
     if row.id is None:  # new: its id comes with the next flush
-        db.session.info.setdefault(PENDING, []).append(row)
+        db.session.info.setdefault(PENDING, []).append((kind, row))
     else:
-        db.session.info.setdefault(FLUSHED, set()).add((_kind(row), row.id))
+        db.session.info.setdefault(FLUSHED, set()).add((kind, row.id))
 
 
-def _kind(row: Message | Conversation) -> str:
-    return "message" if isinstance(row, Message) else "conversation"
+def _kind(row: Announced) -> str:
+    if isinstance(row, Message):
+        return "message"
+    return "contact" if isinstance(row, Contact) else "conversation"
 
 
 def _after_flush(session: Session, _context: Any) -> None:
     rows = session.info.pop(PENDING, [])
     if rows:
         flushed = session.info.setdefault(FLUSHED, set())
-        for row in rows:
+        for kind, row in rows:
             if row.id is not None:
-                flushed.add((_kind(row), row.id))
+                flushed.add((kind, row.id))
 
 
 def _after_commit(session: Session) -> None:
@@ -88,6 +104,7 @@ def _emit(announced: set[tuple[str, int]]) -> None:
     message_ids = sorted(row_id for kind, row_id in announced if kind == "message")
     conversation_ids = {row_id for kind, row_id in announced if kind == "conversation"}
     with Session(db.engine) as reader:
+        _emit_profiles(reader, announced)
         messages = reader.scalars(
             sa.select(Message)
             .where(Message.id.in_(message_ids))
@@ -116,6 +133,34 @@ def _emit(announced: set[tuple[str, int]]) -> None:
                     "conversation",
                     conversation_json(conversation, _VIEWERS[name], latest.get(conversation.id)),
                     to=channel_room(conversation.channel_id, name),
+                )
+
+
+def _emit_profiles(reader: Session, announced: set[tuple[str, int]]) -> None:
+    """Contacts and groups as the profile panel shows them: the same for every audience."""
+    from inbox.api.serializers import contact_json, group_json
+
+    contact_ids = sorted(row_id for kind, row_id in announced if kind == "contact")
+    group_ids = sorted(row_id for kind, row_id in announced if kind == "group")
+    if contact_ids:
+        for contact in reader.scalars(sa.select(Contact).where(Contact.id.in_(contact_ids))):
+            for name in AUDIENCES:
+                socketio.emit(
+                    "contact",
+                    {"channel_id": contact.channel_id, **(contact_json(contact) or {})},
+                    to=channel_room(contact.channel_id, name),
+                )
+    if group_ids:
+        for group in reader.scalars(
+            sa.select(Conversation)
+            .where(Conversation.id.in_(group_ids))
+            .options(selectinload(Conversation.members).selectinload(ConversationMember.contact))
+        ):
+            for name in AUDIENCES:
+                socketio.emit(
+                    "group",
+                    {"conversation_id": group.id, "group": group_json(group)},
+                    to=channel_room(group.channel_id, name),
                 )
 
 

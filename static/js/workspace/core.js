@@ -94,18 +94,33 @@ const relative = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
 export const sameDay = (a, b) => dayKey.format(a) === dayKey.format(b);
 
 /** A `<time>` in the viewer's zone: "14:05" today, "3 Mar" this year, else the date. */
+function timeLabel(when, style) {
+  const now = new Date();
+  if (style === "clock") return timeOnly.format(when);
+  if (now - when < 60_000 && now - when > -60_000) return t("justNow");
+  if (sameDay(when, now)) return timeOnly.format(when);
+  if (when.getFullYear() === now.getFullYear()) return dayMonth.format(when);
+  return fullDate.format(when);
+}
+
 export function timeElement(iso, style = "short") {
   const when = new Date(iso);
   if (!iso || Number.isNaN(when.getTime())) return el("time");
-  const now = new Date();
-  let label;
-  if (style === "clock") label = timeOnly.format(when);
-  else if (now - when < 60_000 && now - when > -60_000) label = t("justNow");
-  else if (sameDay(when, now)) label = timeOnly.format(when);
-  else if (when.getFullYear() === now.getFullYear()) label = dayMonth.format(when);
-  else label = fullDate.format(when);
-  return el("time", { dateTime: iso, title: dateTime.format(when), textContent: label });
+  const label = timeLabel(when, style);
+  // "Just now" is true for a minute only: such labels are told the time again as it passes.
+  const fresh = label === t("justNow") ? { fresh: style } : undefined;
+  return el("time", { dateTime: iso, title: dateTime.format(when), textContent: label, dataset: fresh });
 }
+
+function relabelFreshTimes() {
+  for (const node of document.querySelectorAll("time[data-fresh]")) {
+    const label = timeLabel(new Date(node.dateTime), node.dataset.fresh);
+    if (label === t("justNow")) continue;
+    node.textContent = label;
+    delete node.dataset.fresh;
+  }
+}
+setInterval(relabelFreshTimes, 15_000);
 
 /** "Today", "Yesterday" or the date, for the thread's day separators. */
 export function dayLabel(date) {

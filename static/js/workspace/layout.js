@@ -37,7 +37,7 @@ export class WorkspaceLayout {
   /** A conversation was opened by the agent: ready to answer, except on a touch screen,
    * where the title takes focus so the keyboard does not pop up over what is to be read. */
   focusOpened() {
-    if (TOUCH.matches || !this.composer.focus()) this.focusThread();
+    if (TOUCH.matches || !this.composer?.focus()) this.focusThread();
   }
 
   focusThread() {

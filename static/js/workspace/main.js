@@ -19,12 +19,13 @@ const list = new ConversationList({ boot, onOpen: (id) => openConversation(id, {
 const thread = new Thread({ me, onRetry: retry });
 const profile = new ProfilePanel({ canAct: boot.can_act, onLeft: conversationChanged });
 const actions = new ConversationActions({ me, canAct: boot.can_act, onUpdated: conversationChanged });
-const composer = new Composer({
+// Supervisors read: their page has no composer (only agents answer customers).
+const composer = boot.can_act ? new Composer({
   canSend: boot.can_act,
   limit: boot.text_limit,
   onSent: (messages) => messages.forEach((message) => thread.upsert(message)),
   onTyping: (id) => socket.emit("typing", { conversation_id: id }),
-});
+}) : null;
 const layout = new WorkspaceLayout({ list, composer, onBack: backToList });
 new KeyboardShortcuts({ list, layout, composer, actions, announce });
 
@@ -55,7 +56,7 @@ async function openConversation(id, { push = false, detail = null, focus = false
   $("thread-empty").hidden = true;
   $("thread-pane").hidden = false;
   list.setActive(id);
-  composer.open(id);
+  composer?.open(id);
   layout.setDrawer(false);
   if (focus) layout.focusOpened();
   const known = list.get(id);
@@ -107,7 +108,7 @@ function conversationChanged(conversation) {
   guarded("header", () => actions.show(active));
   profile.show(active);
   if (hadMembership !== active.bot_is_member) {
-    composer.refresh();
+    composer?.refresh();
     thread.catchUp().catch(() => {});
   }
 }
@@ -153,6 +154,34 @@ function liveConversation(conversation) {
   }
 }
 
+/** A contact changed (blocked, unblocked, a fresh profile): the panel showing them follows. */
+function liveContact(contact) {
+  if (!active?.id) return;
+  const isPerson = active.contact?.id === contact.id;
+  const members = active.group?.members;
+  const isMember = members?.some((member) => member.id === contact.id);
+  if (!isPerson && !isMember) return;
+  if (isPerson) {
+    active = { ...active, contact };
+    composer?.refresh(); // a block or an unblock changes what can be sent, now
+  }
+  if (isMember) {
+    // Membership (joined, left) is the group's to say; the rest is the contact's.
+    const group = { ...active.group, members: members.map((member) => (member.id === contact.id ? { ...member, ...contact } : member)) };
+    active = { ...active, group };
+  }
+  profile.show(active);
+  guarded("names", () => thread.setPeople(active));
+}
+
+/** A group's or room's name, picture or members changed. */
+function liveGroup({ conversation_id: id, group }) {
+  if (active?.id !== id) return;
+  active = { ...active, group };
+  profile.show(active);
+  guarded("names", () => thread.setPeople(active));
+}
+
 async function refreshDetail(id) {
   const detail = await attempt(() => api(`/api/conversations/${id}`));
   if (!detail || active?.id !== id) return;
@@ -194,6 +223,8 @@ socket.on("disconnect", (reason) => {
 socket.on("connect_error", () => connectionState(t("reconnecting")));
 socket.on("message", messageArrived);
 socket.on("conversation", liveConversation);
+socket.on("contact", liveContact);
+socket.on("group", liveGroup);
 socket.on("typing", showTyping);
 
 window.addEventListener("popstate", (event) => {

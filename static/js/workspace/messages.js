@@ -52,9 +52,41 @@ function eventText(message, names = new Map()) {
     case "videoPlayComplete": return t("eventVideoPlayed", { name: who, id: payload.trackingId || "" });
     case "membership": return t("eventMembership", { name: who, type: payload.type || "" });
     case "unsupported": return t("eventUnsupported", { type: payload.type || "?" });
+    case "status_changed": return statusChangeText(payload);
+    case "assignment_changed": return assignmentText(payload);
     default: return t("eventOther", { type: message.type });
   }
 }
+
+// Activity lines: stored as what happened (who, from, to), said in the viewer's language.
+const personName = (person) => person?.name || t("someone");
+
+const REASONS = {
+  blocked: "activityResolvedBlocked",
+  bot_left: "activityResolvedBotLeft",
+  customer_wrote: "activityReopenedCustomer",
+  followed: "activityReopenedFollowed",
+  bot_joined: "activityReopenedJoined",
+};
+
+function statusChangeText(payload) {
+  if (REASONS[payload.reason]) return t(REASONS[payload.reason]);
+  const name = personName(payload.by);
+  if (payload.to === "resolved") return t("activityResolved", { name });
+  if (payload.to === "pending") return t("activityPending", { name });
+  if (payload.from === "resolved") return t("activityReopened", { name });
+  return t("activityOpened", { name });
+}
+
+function assignmentText(payload) {
+  const name = personName(payload.by);
+  if (!payload.to) return t("activityUnassigned", { name, previous: personName(payload.from) });
+  if (payload.from) return t("activityReassigned", { name, previous: personName(payload.from), assignee: personName(payload.to) });
+  if (payload.by && payload.by.id === payload.to.id) return t("activityAssignedSelf", { name });
+  return t("activityAssigned", { name, assignee: personName(payload.to) });
+}
+
+const ACTIVITY = new Set(["status_changed", "assignment_changed"]);
 
 // Message bodies -------------------------------------------------------------------------------
 
@@ -229,6 +261,7 @@ export function renderMessage(message, ctx) {
   }
   if (message.direction === "event") {
     item.classList.add("msg-system");
+    if (ACTIVITY.has(message.type)) item.classList.add("msg-activity");
     item.append(el("p", { class: "system-line" }, el("span", { textContent: eventText(message, ctx.names) }), " · ", timeElement(message.sent_at, "clock")));
     return item;
   }

@@ -17,7 +17,7 @@ export class KeyboardShortcuts {
       j: () => list.step(1),
       k: () => list.step(-1),
       "/": () => layout.focusSearch(),
-      r: () => composer.focus(),
+      r: () => composer?.focus(),
       e: () => actions.resolve().then(then(t("resolvedNow"))),
       a: () => actions.assignToMe().then(then(t("assignedToYou"))),
       "?": () => this.help(),
