@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from inbox.conversations.episodes import customer_wrote, latest_episode, latest_episodes
+from inbox.conversations.waiting import customer_waits
 from inbox.database import conflict_insert
 from inbox.extensions import db
 from inbox.media import enqueue_fetch
@@ -67,6 +68,7 @@ class Batch:
     rows: dict[Any, Any] = field(default_factory=dict)  # rows found or made, by their key
     episodes: dict[int, ConversationEpisode | None] = field(default_factory=dict)
     unread: dict[int, tuple[Conversation, int]] = field(default_factory=dict)
+    waits: dict[int, tuple[Conversation, datetime]] = field(default_factory=dict)
     fetches: list[Attachment] = field(default_factory=list)
     wanted: set[Any] = field(default_factory=set)  # refreshes already asked for
 
@@ -87,6 +89,9 @@ class Batch:
             # An expression, not a number: an agent may mark the chat read meanwhile.
             conversation.unread_count = Conversation.unread_count + count
         self.unread.clear()
+        for conversation, since in self.waits.values():
+            customer_waits(conversation, since)
+        self.waits.clear()
         if self.fetches:
             db.session.flush()  # the fetch jobs name the attachments' ids
             for attachment in self.fetches:
@@ -376,6 +381,8 @@ class EventContext:
             batch = current_batch()
             _, unread = batch.unread.get(conversation.id, (conversation, 0))
             batch.unread[conversation.id] = (conversation, unread + 1)
+            _, since = batch.waits.get(conversation.id, (conversation, self.event_at))
+            batch.waits[conversation.id] = (conversation, min(since, self.event_at))
             batch.episodes[conversation.id] = customer_wrote(
                 conversation, self.event_at, latest_of=batch.latest_episode
             )
