@@ -133,6 +133,8 @@ export function timeElement(iso, style = "short") {
 /** The exact moment, in words, for titles and tooltips. */
 export const fullDateTime = (date) => dateTime.format(date);
 
+const capitalise = (text) => text.charAt(0).toLocaleUpperCase(locale) + text.slice(1);
+
 /** "Today", "Yesterday" or the date, for the thread's day separators. */
 export function dayLabel(date) {
   const days = Math.round((Date.parse(dayKey.format(date)) - Date.parse(dayKey.format(new Date()))) / 86_400_000);
