@@ -55,7 +55,7 @@ def test_alert_settings_are_saved(client, make) -> None:
     agent = make.user(Role.AGENT)
     sign_in(client, agent.email)
     page = client.get("/account").get_data(as_text=True)
-    assert "A customer writes in a conversation assigned to me" in page
+    assert "New messages in conversations assigned to me" in page
     assert 'id="allow-notifications"' in page  # permission is asked on a click, by the script
     person = db.session.get(User, agent.id)
     assert [getattr(person, name) for name in ALERT_FIELDS] == [True] * 5  # the defaults

@@ -5,6 +5,7 @@ Bangkok."""
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -97,7 +98,8 @@ def test_a_hidden_tab_hears_customers_in_the_saved_zone(line_sandbox, make, work
     # The agent looks away. Hana writes in their conversation; Ken writes for the first time.
     page.evaluate("__hide(true)")
     line_sandbox.say(shop, hana, "Hello?\nI would like two of them.")
-    ken = line_sandbox.user("Ken", channel=shop)
+    ken = line_sandbox.user("Ken", channel=shop)  # he adds the account: a row, no message yet
+    expect(page.locator("#conversation-list a", has_text="Ken")).to_be_visible(timeout=LIVE)
     line_sandbox.say(shop, ken, "Do you deliver to Sukhumvit?")
     page.wait_for_function("() => window.__notifications.length >= 2", timeout=LIVE)
     shown = notifications(page)
@@ -106,8 +108,9 @@ def test_a_hidden_tab_hears_customers_in_the_saved_zone(line_sandbox, make, work
         ("Ken", "Do you deliver to Sukhumvit?"),
     }
     expect(page).to_have_title("(2) Hana · Inbox · LINE Inbox")
-    favicon = page.locator("#favicon")
-    assert favicon.get_attribute("href").startswith("data:image/png;base64,")
+    icon = page.locator("#favicon").get_attribute("href")
+    assert icon.startswith("data:image/png;base64,")
+    (SCREENSHOTS / "alerts-favicon.png").write_bytes(base64.b64decode(icon.split(",", 1)[1]))
 
     # Clicking Ken's notification opens his conversation; back in front, the count goes.
     page.evaluate("window.__notifications.find((item) => item.title === 'Ken').self.onclick()")
@@ -138,3 +141,11 @@ def test_a_hidden_tab_hears_customers_in_the_saved_zone(line_sandbox, make, work
     said = page.locator("#thread .msg", has_text=question)
     expect(said.locator("time")).to_have_text(bangkok_clock(question), timeout=LIVE)
     page.screenshot(path=SCREENSHOTS / "alerts-transcript-bangkok.png")
+
+    # The settings behind all this, on /account: this browser already allows notifications.
+    page.goto(f"{line_sandbox.base_url}/account")
+    expect(page.locator("#notification-state")).to_have_text(
+        "This browser shows the inbox's desktop notifications."
+    )
+    expect(page.get_by_label("New messages in conversations assigned to me")).to_be_checked()
+    page.screenshot(path=SCREENSHOTS / "alerts-account.png", full_page=True)

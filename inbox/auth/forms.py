@@ -50,10 +50,10 @@ class PreferencesForm(FlaskForm):
     locale = SelectField(_l("Language"))
     timezone = SelectField(_l("Time zone"))
     alert_new_conversations = BooleanField(
-        _l("A customer writes in an unassigned conversation that was not already waiting")
+        _l("New conversations: a customer starts waiting and nobody is assigned")
     )
-    alert_assigned_messages = BooleanField(_l("A customer writes in a conversation assigned to me"))
-    alert_mentions = BooleanField(_l("A colleague's private note mentions me (@ and my name)"))
+    alert_assigned_messages = BooleanField(_l("New messages in conversations assigned to me"))
+    alert_mentions = BooleanField(_l("Mentions of me in colleagues' private notes (@ and my name)"))
     alert_desktop = BooleanField(_l("Show a desktop notification"))
     alert_sound = BooleanField(_l("Play a sound"))
 

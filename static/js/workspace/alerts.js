@@ -7,6 +7,7 @@ import { conversationName } from "./list.js";
 import { previewText } from "./messages.js";
 
 const FIRST_LINE = 140; // characters of the message a notification shows
+const NAME_GRACE = 3000; // ms a notification waits for a brand-new customer's profile (name)
 const RECENT = 120_000; // ms: a message this young, heard for the first time, is news
 const OFFER_DISMISSED = "inbox.notifications-offer-dismissed";
 
@@ -33,6 +34,7 @@ export class Alerts {
     this.settings = settings;
     this.onOpen = onOpen;
     this.heard = new Map(); // conversation id → its fresh messages, until its conversation event
+    this.unnamed = new Map(); // conversation id → notifications waiting a moment for a name
     this.seen = new Set(); // message ids already considered
     this.missed = 0;
     this.baseTitle = document.title;
@@ -76,6 +78,8 @@ export class Alerts {
 
   /** A live `conversation` event: the messages heard for it are weighed against the settings. */
   conversation(conversation) {
+    const unnamed = this.unnamed.get(conversation.id);
+    if (unnamed && conversation.name) unnamed.forEach((notify) => notify(conversation));
     const messages = this.heard.get(conversation.id);
     if (!messages) return;
     this.heard.delete(conversation.id);
@@ -100,7 +104,29 @@ export class Alerts {
     if (!away()) return;
     this.setMissed(this.missed + 1);
     if (this.settings.sound) this.chime.play();
-    if (this.settings.desktop) this.notify(conversation, message);
+    if (this.settings.desktop) this.notifyNamed(conversation, message);
+  }
+
+  /** A customer's first message usually comes before LINE's profile of them: the notification
+   * waits a moment for their name rather than say "LINE user U1234…". */
+  notifyNamed(conversation, message) {
+    if (conversation.name) {
+      this.notify(conversation, message);
+      return;
+    }
+    const waiting = this.unnamed.get(conversation.id) || [];
+    let done = false;
+    const notify = (latest) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      const left = (this.unnamed.get(conversation.id) || []).filter((item) => item !== notify);
+      if (left.length) this.unnamed.set(conversation.id, left);
+      else this.unnamed.delete(conversation.id);
+      this.notify(latest, message);
+    };
+    const timer = setTimeout(() => notify(conversation), NAME_GRACE);
+    this.unnamed.set(conversation.id, [...waiting, notify]);
   }
 
   notify(conversation, message) {
