@@ -11,6 +11,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 import sqlalchemy as sa
 
 from inbox.extensions import db
@@ -101,13 +102,24 @@ def test_a_hidden_tab_hears_customers_in_the_saved_zone(line_sandbox, make, work
     ken = line_sandbox.user("Ken", channel=shop)  # he adds the account: a row, no message yet
     expect(page.locator("#conversation-list a", has_text="Ken")).to_be_visible(timeout=LIVE)
     line_sandbox.say(shop, ken, "Do you deliver to Sukhumvit?")
-    page.wait_for_function("() => window.__notifications.length >= 2", timeout=LIVE)
+    # A colleague's note names the agent with an @ (and another note names nobody).
+    mali = make.user(Role.AGENT, display_name="Mali")
+    for text in ("@Somchai can you call her back?\nShe prefers mornings.", "Checked stock"):
+        noted = requests.post(
+            f"{line_sandbox.base_url}/api/conversations/{conversation_of('Hana').id}/notes",
+            json={"text": text},
+            headers={"Authorization": f"Bearer {make.token(mali)}"},
+            timeout=10,
+        )
+        assert noted.status_code == 201, noted.text
+    page.wait_for_function("() => window.__notifications.length >= 3", timeout=LIVE)
     shown = notifications(page)
     assert {(item["title"], item["body"]) for item in shown} == {
         ("Hana", "Hello?"),
         ("Ken", "Do you deliver to Sukhumvit?"),
+        ("Hana", "Note by Mali: @Somchai can you call her back?"),
     }
-    expect(page).to_have_title("(2) Hana · Inbox · LINE Inbox")
+    expect(page).to_have_title("(3) Hana · Inbox · LINE Inbox")
     icon = page.locator("#favicon").get_attribute("href")
     assert icon.startswith("data:image/png;base64,")
     (SCREENSHOTS / "alerts-favicon.png").write_bytes(base64.b64decode(icon.split(",", 1)[1]))

@@ -131,12 +131,12 @@ export class Alerts {
 
   notify(conversation, message) {
     if (!("Notification" in window) || Notification.permission !== "granted") return;
-    const line = firstLine(previewText(message, this.me));
-    let body = line;
+    let body = firstLine(previewText(message, this.me));
     if (message.type === "note") {
-      body = t("byPrefix", { name: message.sent_by?.display_name || message.sent_by?.email || t("anAgent"), text: line });
+      const author = message.sent_by?.display_name || message.sent_by?.email || t("anAgent");
+      body = t("byPrefix", { name: t("noteBy", { name: author }), text: firstLine(message.text) });
     } else if (conversation.source?.type !== "user" && message.sender) {
-      body = t("byPrefix", { name: message.sender.display_name || t("someone"), text: line });
+      body = t("byPrefix", { name: message.sender.display_name || t("someone"), text: body });
     }
     const notification = new Notification(conversationName(conversation), {
       body,
