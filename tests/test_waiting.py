@@ -8,11 +8,23 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
 
 from inbox.conversations.waiting import WaitingLevel, WaitingTimes, refresh_waiting
 from inbox.extensions import db
 from inbox.jobs import run_due_jobs
-from inbox.models import Channel, Conversation, ReplyToken, Role, utcnow
+from inbox.models import (
+    Channel,
+    Conversation,
+    ConversationStatus,
+    DeliveryState,
+    Direction,
+    Message,
+    ReplyToken,
+    Role,
+    SourceType,
+    utcnow,
+)
 from tests.line_events import deliver, text_event
 from tests.line_stub import Reply
 from tests.test_admin_channels import channel_form, the_channel
@@ -164,3 +176,52 @@ def test_admins_set_the_thresholds_per_channel(client, make, amber, red, status,
         page = client.get(f"/admin/channels/{channel.id}", headers=admin).get_data(as_text=True)
         assert 'id="waiting_red_minutes" name="waiting_red_minutes"' in page
         assert db.session.get(Channel, channel.id).waiting_red_minutes == saved[1]
+
+
+def test_the_migration_works_out_waits_from_existing_threads(app, make) -> None:
+    """Conversations from before 0016 get their wait from their threads: a refused answer is
+    no answer, one still being sent is, and a resolved conversation awaits nothing."""
+    channel = make.channel()
+    start = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+    def chat(name: str, *steps: tuple[int, Direction, DeliveryState | None], **fields) -> int:
+        conversation = Conversation(
+            channel_id=channel.id, source_type=SourceType.USER, source_id=name, **fields
+        )
+        db.session.add(conversation)
+        db.session.flush()
+        for minute, direction, state in steps:
+            db.session.add(
+                Message(
+                    conversation_id=conversation.id,
+                    channel_id=channel.id,
+                    direction=direction,
+                    type="text",
+                    sent_at=start + timedelta(minutes=minute),
+                    delivery_state=state,
+                )
+            )
+        return conversation.id
+
+    asked = (Direction.INCOMING, None)
+    answered = (Direction.OUTGOING, DeliveryState.SENT)
+    refused = (Direction.OUTGOING, DeliveryState.FAILED)
+    sending = (Direction.OUTGOING, DeliveryState.PENDING)
+    expected = {
+        chat("asked again", (0, *asked), (1, *answered), (3, *asked), (4, *asked)): 3,
+        chat("answer refused", (0, *asked), (2, *refused)): 0,
+        chat("answer on its way", (0, *asked), (2, *sending)): None,
+        chat("resolved", (0, *asked), status=ConversationStatus.RESOLVED): None,
+        chat("only events", (0, Direction.EVENT, None)): None,
+    }
+    db.session.commit()
+    db.session.remove()
+
+    downgrade(revision="0015")
+    upgrade()
+
+    found = dict(db.session.execute(sa.select(Conversation.id, Conversation.waiting_since)).all())
+    assert found == {
+        conversation_id: None if minute is None else start + timedelta(minutes=minute)
+        for conversation_id, minute in expected.items()
+    }
