@@ -21,8 +21,9 @@ def content_security_policy() -> str:
     """Our pages load only their own scripts, styles, media and Socket.IO connection ('self'
     covers ws:/wss: of the same host); default-src 'self' also rules out inline scripts,
     inline styles and eval; it also covers the web app manifest and the service worker, both
-    ours. Images may also come from LINE's picture hosts (a channel's bot picture)."""
-    images = " ".join(["'self'", *picture_sources()])
+    ours. Images may also come from LINE's picture hosts (a channel's bot picture) and `data:`
+    (the tab's icon, drawn with the count of what waits)."""
+    images = " ".join(["'self'", "data:", *picture_sources()])
     return "; ".join(
         [
             "default-src 'self'",

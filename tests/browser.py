@@ -63,7 +63,13 @@ def page_problems() -> list[str]:
 
 
 @pytest.fixture
-def page(page_problems: list[str]) -> Iterator[sync_api.Page]:
+def context_options() -> dict[str, object]:
+    """Browser context options a test module overrides (time zone, permissions...)."""
+    return {}
+
+
+@pytest.fixture
+def page(page_problems: list[str], context_options: dict[str, object]) -> Iterator[sync_api.Page]:
     if not CHROMIUM.exists():
         message = f"no Chromium at {CHROMIUM} (.ci/run installs it)"
         if IN_CI:
@@ -74,7 +80,12 @@ def page(page_problems: list[str]) -> Iterator[sync_api.Page]:
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         context = browser.new_context(
-            viewport={"width": 1440, "height": 900}, locale="en-GB", timezone_id="Asia/Bangkok"
+            **{
+                "viewport": {"width": 1440, "height": 900},
+                "locale": "en-GB",
+                "timezone_id": "Asia/Bangkok",
+                **context_options,
+            }
         )
         tab = context.new_page()
         problems = page_problems

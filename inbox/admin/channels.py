@@ -16,6 +16,7 @@ from inbox.auth import roles_required
 from inbox.channels.health import channels_in_trouble
 from inbox.channels.service import (
     MAX_RATE_LIMIT,
+    MAX_WAITING_MINUTES,
     ChannelInput,
     ChannelInvalid,
     all_channels,
@@ -27,7 +28,14 @@ from inbox.channels.service import (
 from inbox.channels.tokens import TokenRenewalFailed, renew_at, renew_token
 from inbox.crypto import mask
 from inbox.extensions import db
-from inbox.models import PLAN_RATE_LIMITS, Channel, Plan, TokenMode
+from inbox.models import (
+    PLAN_RATE_LIMITS,
+    WAITING_AMBER_MINUTES,
+    WAITING_RED_MINUTES,
+    Channel,
+    Plan,
+    TokenMode,
+)
 
 MAX_KEY_BYTES = 16 * 1024  # a 2048-bit private JWK is about 1.7 KB
 
@@ -56,6 +64,13 @@ def _form_input() -> ChannelInput:
         rate_limit = int(custom) if custom else None
     except ValueError as exc:
         raise ChannelInvalid(_("Choose a token mode and plan from the lists.")) from exc
+    try:
+        amber, red = (
+            int(raw) if (raw := form.get(name, "").strip()) else None
+            for name in ("waiting_amber_minutes", "waiting_red_minutes")
+        )
+    except ValueError as exc:
+        raise ChannelInvalid(_("Waiting times are whole numbers of minutes.")) from exc
     return ChannelInput(
         line_channel_id=form.get("line_channel_id", ""),
         name=form.get("name", ""),
@@ -66,6 +81,8 @@ def _form_input() -> ChannelInput:
         assertion_kid=form.get("assertion_kid"),
         plan=plan,
         rate_limit=rate_limit,
+        waiting_amber_minutes=amber,
+        waiting_red_minutes=red,
     )
 
 
@@ -79,6 +96,8 @@ def _render_form(channel: Channel | None, status: int = 200) -> ResponseReturnVa
             plans=list(Plan),
             plan_limits=PLAN_RATE_LIMITS,
             max_rate_limit=MAX_RATE_LIMIT,
+            max_waiting_minutes=MAX_WAITING_MINUTES,
+            waiting_defaults=(WAITING_AMBER_MINUTES, WAITING_RED_MINUTES),
             mask=mask,
             renew_at=renew_at(channel) if channel else None,
         ),

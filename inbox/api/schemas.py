@@ -143,6 +143,18 @@ CONVERSATION = obj(
         "unread_count": {"type": "integer", "minimum": 0},
         "bot_is_member": {"type": "boolean"},
         "last_activity_at": MAYBE_MOMENT,
+        "waiting_since": {
+            **MAYBE_MOMENT,
+            "description": "The customer's oldest message since the last answer; null when"
+            " nobody waits.",
+        },
+        "waiting": nullable(
+            {
+                **obj({"since": MOMENT, "amber_at": MOMENT, "red_at": MOMENT}),
+                "description": "The wait and when it crosses the channel's amber and red"
+                " thresholds.",
+            }
+        ),
         "last_message": nullable(ref("Message")),
     }
 )
@@ -352,6 +364,12 @@ CONVERSATION["examples"] = [
         "unread_count": 2,
         "bot_is_member": True,
         "last_activity_at": "2026-11-24T23:10:05.123000Z",
+        "waiting_since": "2026-11-24T23:08:41.500000Z",
+        "waiting": {
+            "since": "2026-11-24T23:08:41.500000Z",
+            "amber_at": "2026-11-24T23:13:41.500000Z",
+            "red_at": "2026-11-24T23:23:41.500000Z",
+        },
         "last_message": _MESSAGE_EXAMPLE,
     }
 ]

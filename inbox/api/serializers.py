@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from inbox.conversations.waiting import waiting_times
 from inbox.models import (
     Attachment,
     AttachmentState,
@@ -144,6 +145,15 @@ def message_json(message: Message, viewer: User) -> dict[str, Any]:
     return body
 
 
+def waiting_json(conversation: Conversation) -> dict[str, Any] | None:
+    """Since when the customer waits, and when that turns amber and red (by the channel's
+    thresholds): the browser ticks the colour on by itself."""
+    times = waiting_times(conversation, conversation.channel)
+    if times is None:
+        return None
+    return {"since": iso(times.since), "amber_at": iso(times.amber_at), "red_at": iso(times.red_at)}
+
+
 def conversation_json(
     conversation: Conversation, viewer: User, last_message: Message | None = None
 ) -> dict[str, Any]:
@@ -162,6 +172,8 @@ def conversation_json(
         "unread_count": conversation.unread_count,
         "bot_is_member": conversation.bot_is_member,
         "last_activity_at": iso(conversation.last_activity_at),
+        "waiting_since": iso(conversation.waiting_since),
+        "waiting": waiting_json(conversation),
         "last_message": message_json(last_message, viewer) if last_message else None,
     }
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -21,6 +19,7 @@ from inbox.audit.actions import KINDS, SENTENCES, conversation_id_of, describe, 
 from inbox.audit.queries import AuditFilters, BadFilter, list_entries
 from inbox.auth import roles_required
 from inbox.extensions import db
+from inbox.i18n import viewer_zone
 from inbox.models import AuditEntry, Channel, Role, User
 
 bp = Blueprint("audit", __name__)
@@ -59,9 +58,9 @@ def _local_day(args: MultiDict[str, str], name: str, *, end: bool) -> datetime |
         raise BadFilter(_("%(name)s must be a date like 2026-11-24.", name=name)) from exc
     if end and day == date.max:
         return None  # up to the end of time: no upper bound
-    zone = ZoneInfo(str(get_timezone()))  # Babel hands a pytz zone: no good as a tzinfo= here
     return in_utc(
-        datetime.combine(day + timedelta(days=1 if end else 0), time(), tzinfo=zone), name
+        datetime.combine(day + timedelta(days=1 if end else 0), time(), tzinfo=viewer_zone()),
+        name,
     )
 
 

@@ -36,9 +36,26 @@ def _time_zones() -> list[str]:
     return [*sorted(zone for zone in available_timezones() if zone.startswith(prefixes)), "UTC"]
 
 
+# The alert settings on User, in the order /account shows them.
+ALERT_FIELDS = (
+    "alert_new_conversations",
+    "alert_assigned_messages",
+    "alert_mentions",
+    "alert_desktop",
+    "alert_sound",
+)
+
+
 class PreferencesForm(FlaskForm):
     locale = SelectField(_l("Language"))
     timezone = SelectField(_l("Time zone"))
+    alert_new_conversations = BooleanField(
+        _l("New conversations: a customer starts waiting and nobody is assigned")
+    )
+    alert_assigned_messages = BooleanField(_l("New messages in conversations assigned to me"))
+    alert_mentions = BooleanField(_l("Mentions of me in colleagues' private notes (@ and my name)"))
+    alert_desktop = BooleanField(_l("Show a desktop notification"))
+    alert_sound = BooleanField(_l("Play a sound"))
 
     def __init__(self, languages: list[str], **kwargs: object) -> None:
         super().__init__(**kwargs)

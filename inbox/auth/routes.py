@@ -20,7 +20,7 @@ from inbox.admin.users_service import issue_token, note_sign_in, revoke_token, u
 from inbox.audit import record
 from inbox.auth import throttle
 from inbox.auth.access import ANY_ROLE, roles_required
-from inbox.auth.forms import PreferencesForm, SignInForm
+from inbox.auth.forms import ALERT_FIELDS, PreferencesForm, SignInForm
 from inbox.extensions import db
 from inbox.models import ApiToken, User
 
@@ -110,18 +110,16 @@ def logout() -> ResponseReturnValue:
 @bp.route("/account", methods=["GET", "POST"])
 @roles_required(*ANY_ROLE)
 def account() -> ResponseReturnValue:
-    """Your own preferences: the language and the time zone the pages use."""
+    """Your own preferences: the language and the time zone the pages use, and alerts."""
     user = current_user._get_current_object()
     form = PreferencesForm(current_app.config["LANGUAGES"], obj=user)
     if not form.is_submitted():
         return render_template("auth/account.html", form=form)
     if not form.validate():
         return render_template("auth/account.html", form=form), 400
-    changes = {
-        name: value or None
-        for name, value in (("locale", form.locale.data), ("timezone", form.timezone.data))
-        if (value or None) != getattr(user, name)
-    }
+    chosen = {"locale": form.locale.data or None, "timezone": form.timezone.data or None}
+    chosen |= {name: bool(getattr(form, name).data) for name in ALERT_FIELDS}
+    changes = {name: value for name, value in chosen.items() if value != getattr(user, name)}
     for name, value in changes.items():
         setattr(user, name, value)
     if changes:

@@ -19,9 +19,17 @@ from inbox.channels.tokens import TokenRenewalFailed, renew_token, revoke_issued
 from inbox.crypto import mask
 from inbox.extensions import db
 from inbox.line.assertion import InvalidSigningKey, parse_private_jwk
-from inbox.models import PLAN_RATE_LIMITS, Channel, Plan, TokenMode
+from inbox.models import (
+    PLAN_RATE_LIMITS,
+    WAITING_AMBER_MINUTES,
+    WAITING_RED_MINUTES,
+    Channel,
+    Plan,
+    TokenMode,
+)
 
 MAX_RATE_LIMIT = 1_000_000
+MAX_WAITING_MINUTES = 7 * 24 * 60
 
 
 class ChannelInvalid(ValueError):
@@ -41,10 +49,22 @@ class ChannelInput:
     assertion_kid: str | None = None
     plan: Plan = Plan.TRIAL
     rate_limit: int | None = None  # None: the plan's figure
+    # A waiting customer turns amber, then red, after these minutes; None keeps what is stored.
+    waiting_amber_minutes: int | None = None
+    waiting_red_minutes: int | None = None
 
 
 SECRET_FIELDS = ("secret", "access_token", "private_key")
-PLAIN_FIELDS = ("line_channel_id", "name", "token_mode", "assertion_kid", "plan")
+KEPT_WHEN_BLANK = ("assertion_kid", "waiting_amber_minutes", "waiting_red_minutes")
+PLAIN_FIELDS = (
+    "line_channel_id",
+    "name",
+    "token_mode",
+    "assertion_kid",
+    "plan",
+    "waiting_amber_minutes",
+    "waiting_red_minutes",
+)
 
 
 def _clean(data: ChannelInput) -> ChannelInput:
@@ -71,7 +91,17 @@ def _clean(data: ChannelInput) -> ChannelInput:
 
 
 def _check_complete(channel: Channel) -> None:
-    """Everything the chosen token mode needs is there (stored or just entered)."""
+    """Everything the chosen token mode needs is there (stored or just entered), and the
+    waiting thresholds make sense together."""
+    amber, red = channel.waiting_amber_minutes, channel.waiting_red_minutes
+    if not 1 <= amber < red <= MAX_WAITING_MINUTES:
+        raise ChannelInvalid(
+            _(
+                "A waiting customer turns amber after at least 1 minute, and red later than"
+                " amber, within %(days)d days.",
+                days=MAX_WAITING_MINUTES // (24 * 60),
+            )
+        )
     if not channel.secret:
         raise ChannelInvalid(_("The channel secret is required (it verifies webhooks)."))
     if channel.token_mode is TokenMode.LONG_LIVED and not channel.access_token:
@@ -96,7 +126,7 @@ def _apply(channel: Channel, data: ChannelInput) -> list[str]:
     changed = []
     for name in PLAIN_FIELDS:
         value = getattr(data, name)
-        if name == "assertion_kid" and value is None:
+        if value is None and name in KEPT_WHEN_BLANK:
             continue
         if getattr(channel, name) != value:
             setattr(channel, name, value)
@@ -118,7 +148,12 @@ def create_channel(data: ChannelInput) -> Channel:
     data = _clean(data)
     if _channel_id_taken(data.line_channel_id):
         raise ChannelInvalid(_("Channel %(id)s is already set up.", id=data.line_channel_id))
-    channel = Channel(token_mode=data.token_mode, enabled=True)
+    channel = Channel(
+        token_mode=data.token_mode,
+        enabled=True,
+        waiting_amber_minutes=WAITING_AMBER_MINUTES,
+        waiting_red_minutes=WAITING_RED_MINUTES,
+    )
     if data.token_mode is not TokenMode.LONG_LIVED:
         data.access_token = None  # issued here, never pasted
     _apply(channel, data)
@@ -189,6 +224,8 @@ def describe(channel: Channel) -> dict[str, Any]:
         "token_mode": channel.token_mode.value,
         "plan": channel.plan.value,
         "rate_limit_per_minute": channel.rate_limit_per_minute,
+        "waiting_amber_minutes": channel.waiting_amber_minutes,
+        "waiting_red_minutes": channel.waiting_red_minutes,
         "secret": mask(channel.secret),
         "access_token": mask(channel.access_token),
     }

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from inbox.conversations.waiting import answered
 from inbox.extensions import db
 from inbox.models import Conversation, ConversationEpisode, ConversationStatus
 
@@ -83,6 +84,7 @@ def change_status(conversation: Conversation, status: ConversationStatus, at: da
     latest = latest_episode(conversation)
     if status is ConversationStatus.RESOLVED:
         conversation.resolved_at = at
+        answered(conversation)  # resolved: nothing is awaited any more
         if latest is not None and latest.resolved_at is None:
             latest.resolved_at = at
     else:

@@ -8,6 +8,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -20,6 +21,7 @@ from inbox.models import Channel, Conversation, Message
 from inbox.spreadsheet import BYTE_ORDER_MARK, SpreadsheetSafeWriter
 
 BATCH = 1000
+UTC = ZoneInfo("UTC")
 COLUMNS = [
     "message_id",
     "sent_at",
@@ -54,12 +56,12 @@ def _statement(filters: SearchFilters) -> sa.Select[tuple[Message]]:
     return apply_filters(statement, filters).order_by(Message.sent_at, Message.id)
 
 
-def _row(message: Message) -> dict[str, Any]:
+def _row(message: Message, zone: ZoneInfo) -> dict[str, Any]:
     conversation = message.conversation
     contact = conversation.contact
     return {
         "message_id": message.id,
-        "sent_at": message.sent_at.isoformat(),
+        "sent_at": message.sent_at.astimezone(zone).isoformat(),
         "channel": conversation.channel.line_channel_id,
         "conversation_id": conversation.id,
         "chat_type": conversation.source_type.value,
@@ -73,7 +75,7 @@ def _row(message: Message) -> dict[str, Any]:
         "sent_by": message.sent_by.email if message.sent_by else "",
         "text": message.text or activity_text(message) or "",
         "unsent": message.unsent_at is not None,
-        "edited_at": message.edited_at.isoformat() if message.edited_at else "",
+        "edited_at": message.edited_at.astimezone(zone).isoformat() if message.edited_at else "",
         "send_mode": message.send_mode.value if message.send_mode else "",
         "delivery_state": message.delivery_state.value if message.delivery_state else "",
         "line_message_id": message.line_message_id or "",
@@ -112,9 +114,10 @@ def record_export(filters: SearchFilters, export_format: str, **more: Any) -> No
     db.session.commit()
 
 
-def export_rows(filters: SearchFilters) -> Iterator[dict]:
+def export_rows(filters: SearchFilters, zone: ZoneInfo = UTC) -> Iterator[dict]:
     """Matching messages (or, without a query, every message the filters keep), oldest first,
-    read from the database in batches.
+    read from the database in batches. Times are in `zone` (the viewer's), with its offset:
+    a spreadsheet shows the reader's own clock, a program still reads the exact instant.
 
     The query runs and its first batch is read here, before the caller starts answering: a
     search the database refuses is then an error answer, not a 200 cut off mid-file.
@@ -124,7 +127,7 @@ def export_rows(filters: SearchFilters) -> Iterator[dict]:
     first = next(messages, None)
     if first is None:
         return iter(())
-    return (_row(message) for message in itertools.chain([first], messages))
+    return (_row(message, zone) for message in itertools.chain([first], messages))
 
 
 def as_csv(rows: Iterator[dict]) -> Iterator[str]:

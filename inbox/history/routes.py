@@ -17,6 +17,7 @@ from inbox.auth import roles_required
 from inbox.history.export import FORMATS, export_rows, record_export
 from inbox.history.highlight import hit_spans, utf16_spans
 from inbox.history.search import SearchFilters, neighbours, search_messages
+from inbox.i18n import viewer_zone
 from inbox.models import ConversationStatus, Direction, Message, Role
 
 
@@ -71,7 +72,7 @@ def history_export() -> ResponseReturnValue:
         abort(400, _("format must be csv or json."))
     filters = _filters()
     record_export(filters, export_format)
-    rows = export_rows(filters)
+    rows = export_rows(filters, viewer_zone())
     name = (
         f"line-inbox-transcript-{filters.conversation_id}.{export_format}"
         if filters.conversation_id is not None and not filters.has_words

@@ -85,6 +85,13 @@ def bootstrap(
         "query": query or "",
         "list": first_page(viewer, view, query),
         "conversation": conversation_detail_json(opened, viewer) if opened else None,
+        "alerts": {
+            "new_conversations": viewer.alert_new_conversations,
+            "assigned_messages": viewer.alert_assigned_messages,
+            "mentions": viewer.alert_mentions,
+            "desktop": viewer.alert_desktop,
+            "sound": viewer.alert_sound,
+        },
         "text_limit": TEXT_LIMIT,
         "page_size": FIRST_PAGE_SIZE,
     }

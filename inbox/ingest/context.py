@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from inbox.conversations.activity import reopened_by_customer
 from inbox.conversations.episodes import customer_wrote, latest_episode, latest_episodes
+from inbox.conversations.waiting import customers_wait
 from inbox.database import conflict_insert, number_new_rows
 from inbox.extensions import db
 from inbox.media import enqueue_fetch
@@ -71,6 +72,7 @@ class Batch:
     rows: dict[Any, Any] = field(default_factory=dict)  # rows found or made, by their key
     episodes: dict[int, ConversationEpisode | None] = field(default_factory=dict)
     unread: dict[int, tuple[Conversation, int]] = field(default_factory=dict)
+    waits: dict[int, tuple[Conversation, datetime]] = field(default_factory=dict)
     fetches: list[Attachment] = field(default_factory=list)
     wanted: set[Any] = field(default_factory=set)  # refreshes already asked for
 
@@ -88,6 +90,7 @@ class Batch:
     def settle(self) -> None:
         """Write what the events since the last settle changed together."""
         number_new_rows(db.session, _MANY_PER_BATCH)
+        db.session.flush()  # what the handlers set first: the counts below add to it in SQL
         if self.unread:
             # Added in SQL, not set as a number: an agent may mark a chat read meanwhile. One
             # statement for the batch; the ORM would send one per chat for an expression.
@@ -101,8 +104,9 @@ class Batch:
             for conversation, _ in self.unread.values():
                 db.session.expire(conversation, ["unread_count"])
             self.unread.clear()
-        if self.fetches:
-            db.session.flush()  # the fetch jobs name the attachments' ids
+        customers_wait(dict(self.waits.values()))
+        self.waits.clear()
+        if self.fetches:  # flushed: the fetch jobs name the attachments' ids
             for attachment in self.fetches:
                 enqueue_fetch(attachment)
             self.fetches.clear()
@@ -391,6 +395,8 @@ class EventContext:
             _, unread = batch.unread.get(conversation.id, (conversation, 0))
             batch.unread[conversation.id] = (conversation, unread + 1)
             before = conversation.status
+            _, since = batch.waits.get(conversation.id, (conversation, self.event_at))
+            batch.waits[conversation.id] = (conversation, min(since, self.event_at))
             batch.episodes[conversation.id] = customer_wrote(
                 conversation, self.event_at, latest_of=batch.latest_episode
             )

@@ -1,7 +1,15 @@
 """The conversation store: SQLAlchemy 2.0 typed models."""
 
 from inbox.models.audit import AuditEntry
-from inbox.models.channel import AUTOMATIC_TOKEN_MODES, PLAN_RATE_LIMITS, Channel, Plan, TokenMode
+from inbox.models.channel import (
+    AUTOMATIC_TOKEN_MODES,
+    PLAN_RATE_LIMITS,
+    WAITING_AMBER_MINUTES,
+    WAITING_RED_MINUTES,
+    Channel,
+    Plan,
+    TokenMode,
+)
 from inbox.models.conversation import (
     Contact,
     Conversation,
@@ -36,6 +44,8 @@ __all__ = [
     "AUTOMATIC_TOKEN_MODES",
     "PLAN_RATE_LIMITS",
     "STATUS_CHANGED",
+    "WAITING_AMBER_MINUTES",
+    "WAITING_RED_MINUTES",
     "ApiToken",
     "Attachment",
     "AttachmentState",

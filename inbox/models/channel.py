@@ -29,6 +29,9 @@ class TokenMode(StrEnum):
 
 AUTOMATIC_TOKEN_MODES = (TokenMode.V2_SHORT_LIVED, TokenMode.V21_JWT)
 
+WAITING_AMBER_MINUTES = 5  # the thresholds a new channel starts with
+WAITING_RED_MINUTES = 15
+
 
 class Channel(CreatedAtMixin, db.Model):
     __tablename__ = "channels"
@@ -57,6 +60,13 @@ class Channel(CreatedAtMixin, db.Model):
     plan: Mapped[Plan] = mapped_column(enum_type(Plan), default=Plan.TRIAL)
     rate_limit_per_minute: Mapped[int] = mapped_column(default=PLAN_RATE_LIMITS[Plan.TRIAL])
     bot_user_id: Mapped[str | None] = mapped_column(sa.String(64))
+    # A customer waiting this long for an answer is shown amber, then red, in the inbox list.
+    waiting_amber_minutes: Mapped[int] = mapped_column(
+        default=WAITING_AMBER_MINUTES, server_default=sa.text(str(WAITING_AMBER_MINUTES))
+    )
+    waiting_red_minutes: Mapped[int] = mapped_column(
+        default=WAITING_RED_MINUTES, server_default=sa.text(str(WAITING_RED_MINUTES))
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     @property

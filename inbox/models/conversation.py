@@ -98,6 +98,9 @@ class Conversation(CreatedAtMixin, db.Model):
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # set while resolved
     unread_count: Mapped[int] = mapped_column(default=0)
+    # The customer's oldest message since the last answer (None: nobody waits). Kept by
+    # inbox.conversations.waiting as messages come and go, so the list reads it off the row.
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     channel: Mapped[Channel] = relationship()
     contact: Mapped[Contact | None] = relationship()

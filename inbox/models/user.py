@@ -47,6 +47,12 @@ class User(UserMixin, CreatedAtMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(sa.String(16))
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    # Alerts in the workspace: what is worth interrupting this person for, and how.
+    alert_new_conversations: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    alert_assigned_messages: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    alert_mentions: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    alert_desktop: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    alert_sound: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # Part of the id kept in session and remember-me cookies: bumping it signs out every
     # browser at once (on disable and on a password reset).
     session_version: Mapped[int] = mapped_column(default=1)

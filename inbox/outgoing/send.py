@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from inbox.channels import line_client
+from inbox.conversations.waiting import refresh_waiting
 from inbox.extensions import db
 from inbox.jobs import RetryLater, handles
 from inbox.jobs.runner import backoff
@@ -61,6 +62,9 @@ def _mark_failed(chunk: list[Message], reason: str, error: LineError | None = No
         message.error_details = error.as_dict() if error else None
         message.line_request_id = error.request_id if error else message.line_request_id
         announce(message)
+    if chunk:  # the customer got no answer: their wait goes on
+        refresh_waiting(chunk[0].conversation)
+        announce(chunk[0].conversation)
     db.session.commit()
 
 

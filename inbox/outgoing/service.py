@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from inbox.audit import preview, record
+from inbox.conversations.waiting import answered, refresh_waiting
 from inbox.extensions import db
 from inbox.jobs import enqueue
 from inbox.line.client import MAX_MESSAGES_PER_SEND
@@ -125,6 +126,7 @@ def queue_messages(
     announce(conversation)
     conversation.last_activity_at = now
     conversation.unread_count = 0  # answering means the agent read it
+    answered(conversation)
     _enqueue_send([message.id for message in messages], mode)
     record(
         "message.sent",
@@ -208,6 +210,8 @@ def retry_failed(
         if fresh_key:
             item.retry_key, item.retry_key_at = fresh_key, utcnow()
         announce(item)
+    refresh_waiting(message.conversation)
+    announce(message.conversation)
     db.session.flush()
     # Reply tokens are single-use: a retry always pushes.
     _enqueue_send([item.id for item in group], SendMode.PUSH)

@@ -3,9 +3,10 @@ import { $, api, attempt, el, t } from "./core.js";
 import { conversationName } from "./list.js";
 
 export class ConversationActions {
-  constructor({ me, canAct, onUpdated }) {
+  constructor({ me, canAct, onUpdated, onTitle }) {
     this.me = me;
     this.onUpdated = onUpdated;
+    this.onTitle = onTitle;
     this.agents = null;
     this.conversation = null;
     this.status = $("status-select");
@@ -45,7 +46,7 @@ export class ConversationActions {
     this.conversation = conversation;
     const name = conversationName(conversation);
     $("thread-title").textContent = name;
-    document.title = `${name} · ${$("workspace").dataset.title}`;
+    this.onTitle(`${name} · ${$("workspace").dataset.title}`);
     const kind = { user: t("oneToOne"), group: t("group"), room: t("room") }[conversation.source.type];
     $("thread-subtitle").replaceChildren(el("span", { textContent: kind }), " · ", el("span", { textContent: conversation.channel.name }));
     this.status.value = conversation.status;

@@ -84,53 +84,92 @@ export function guarded(part, step, onFailure = () => {}) {
 const numberFormat = new Intl.NumberFormat(locale);
 export const formatNumber = (value) => numberFormat.format(value);
 
-const timeOnly = new Intl.DateTimeFormat(locale, { hour: "numeric", minute: "2-digit" });
-const dayMonth = new Intl.DateTimeFormat(locale, { month: "short", day: "numeric" });
-const fullDate = new Intl.DateTimeFormat(locale, { dateStyle: "medium" });
-const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: "full", timeStyle: "medium" });
-const dayKey = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit" });
+/** A zone Intl knows, or undefined (the browser's own). */
+function knownZone(name) {
+  if (!name) return undefined;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return name;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every time on the page is shown in the zone saved at /account, else the browser's. */
+export const timeZone = knownZone(document.documentElement.dataset.timeZone);
+const zoned = (options, language = locale) => new Intl.DateTimeFormat(language, { ...options, timeZone });
+
+const timeOnly = zoned({ hour: "numeric", minute: "2-digit" });
+const dayMonth = zoned({ month: "short", day: "numeric" });
+const fullDate = zoned({ dateStyle: "medium" });
+const dateTime = zoned({ dateStyle: "full", timeStyle: "medium" });
+const dayKey = zoned({ year: "numeric", month: "2-digit", day: "2-digit" }, "en-CA"); // 2026-11-24
 const relative = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
 
 export const sameDay = (a, b) => dayKey.format(a) === dayKey.format(b);
+const sameYear = (a, b) => dayKey.format(a).slice(0, 4) === dayKey.format(b).slice(0, 4);
 
-/** A `<time>` in the viewer's zone: "14:05" today, "3 Mar" this year, else the date. */
-function timeLabel(when, style) {
-  const now = new Date();
+/** What a `<time>` says: "now", "14:05" today, "3 Mar" this year, else the date. */
+function timeLabel(when, style, now = new Date()) {
   if (style === "clock") return timeOnly.format(when);
   if (now - when < 60_000 && now - when > -60_000) return t("justNow");
   if (sameDay(when, now)) return timeOnly.format(when);
-  if (when.getFullYear() === now.getFullYear()) return dayMonth.format(when);
+  if (sameYear(when, now)) return dayMonth.format(when);
   return fullDate.format(when);
 }
 
+/** A `<time>` in the viewer's zone; unless it is a clock time, it follows the page's tick. */
 export function timeElement(iso, style = "short") {
   const when = new Date(iso);
   if (!iso || Number.isNaN(when.getTime())) return el("time");
-  const label = timeLabel(when, style);
-  // "Just now" is true for a minute only: such labels are told the time again as it passes.
-  const fresh = label === t("justNow") ? { fresh: style } : undefined;
-  return el("time", { dateTime: iso, title: dateTime.format(when), textContent: label, dataset: fresh });
+  return el("time", {
+    dateTime: iso,
+    title: dateTime.format(when),
+    textContent: timeLabel(when, style),
+    dataset: style === "clock" ? undefined : { relative: style },
+  });
 }
 
-function relabelFreshTimes() {
-  for (const node of document.querySelectorAll("time[data-fresh]")) {
-    const label = timeLabel(new Date(node.dateTime), node.dataset.fresh);
-    if (label === t("justNow")) continue;
-    node.textContent = label;
-    delete node.dataset.fresh;
-  }
-}
-setInterval(relabelFreshTimes, 15_000);
+/** The exact moment, in words, for titles and tooltips. */
+export const fullDateTime = (date) => dateTime.format(date);
+
+const capitalise = (text) => text.charAt(0).toLocaleUpperCase(locale) + text.slice(1);
 
 /** "Today", "Yesterday" or the date, for the thread's day separators. */
 export function dayLabel(date) {
-  const days = Math.round((startOfDay(date) - startOfDay(new Date())) / 86_400_000);
+  const days = Math.round((Date.parse(dayKey.format(date)) - Date.parse(dayKey.format(new Date()))) / 86_400_000);
   if (days === 0 || days === -1) return capitalise(relative.format(days, "day"));
   return fullDate.format(date);
 }
 
-const startOfDay = (date) => new Date(date.getFullYear(), date.getMonth(), date.getDate());
-const capitalise = (text) => text.charAt(0).toLocaleUpperCase(locale) + text.slice(1);
+// The page's one clock: relative times and waiting times move on with it ---------------------
+
+const TICK = 30_000;
+const tickers = new Set();
+
+function tick() {
+  const now = new Date();
+  for (const node of document.querySelectorAll("time[data-relative]")) {
+    const label = timeLabel(new Date(node.dateTime), node.dataset.relative, now);
+    if (node.textContent !== label) node.textContent = label;
+  }
+  for (const ticker of tickers) {
+    try {
+      ticker(now);
+    } catch (error) {
+      console.error("workspace: a ticking part failed", error);
+    }
+  }
+}
+
+/** Call `ticker(now)` on every tick of the page's clock. */
+export const onTick = (ticker) => tickers.add(ticker);
+
+setInterval(tick, TICK);
+// A hidden tab's timers are slowed down: catch up as soon as it is looked at again.
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") tick();
+});
 
 export function formatBytes(bytes) {
   if (bytes === null || bytes === undefined) return "";

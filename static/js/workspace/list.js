@@ -1,8 +1,43 @@
 // The conversation list: filter tabs, search, channel choice, infinite scroll, live rows.
 // It is a WAI-ARIA listbox of links: one row is the tab stop (roving tabindex), arrows, Home,
 // End, j and k move between rows, Enter or Space opens one; the open one is aria-selected.
-import { $, api, avatar, debounce, el, safely, t, timeElement } from "./core.js";
+import { $, api, avatar, debounce, el, fullDateTime, locale, onTick, safely, t, timeElement } from "./core.js";
 import { previewText } from "./messages.js";
+
+const unit = (name) => new Intl.NumberFormat(locale, { style: "unit", unit: name, unitDisplay: "short" });
+const minutes = unit("minute");
+const hours = unit("hour");
+const days = unit("day");
+
+/** "7 min", "2 hr 5 min", "3 days": how long a customer has waited. */
+export function waitedFor(ms) {
+  const total = Math.floor(Math.max(0, ms) / 60_000);
+  if (total < 1) return t("waitingUnderMinute");
+  if (total < 60) return minutes.format(total);
+  if (total < 48 * 60) {
+    const rest = total % 60;
+    return rest ? `${hours.format(Math.floor(total / 60))} ${minutes.format(rest)}` : hours.format(total / 60);
+  }
+  return days.format(Math.floor(total / (24 * 60)));
+}
+
+/** calm, amber or red, by the instants the server worked out from the channel's thresholds. */
+export function waitingLevel(waiting, now = Date.now()) {
+  if (now >= Date.parse(waiting.red_at)) return "red";
+  if (now >= Date.parse(waiting.amber_at)) return "amber";
+  return "calm";
+}
+
+function showWaiting(badge, waiting, now) {
+  badge.className = `waiting waiting-${waitingLevel(waiting, now)}`;
+  badge.textContent = t("waitingFor", { duration: waitedFor(now - Date.parse(waiting.since)) });
+}
+
+function waitingBadge(waiting) {
+  const badge = el("span", { title: t("waitingSince", { time: fullDateTime(new Date(waiting.since)) }) });
+  showWaiting(badge, waiting, Date.now());
+  return badge;
+}
 
 const newestFirst = (a, b) => (b.last_activity_at || "").localeCompare(a.last_activity_at || "") || b.id - a.id;
 
@@ -32,6 +67,16 @@ export class ConversationList {
     this.rows = new Map();
     this.take(boot.list, true);
     this.wire();
+    onTick((now) => this.tickWaiting(now));
+  }
+
+  /** Waiting times grow and change colour with the page's clock, without redrawing rows. */
+  tickWaiting(now) {
+    for (const [id, row] of this.rows) {
+      const badge = row.querySelector(".waiting");
+      const waiting = this.items.get(id)?.waiting;
+      if (badge && waiting) showWaiting(badge, waiting, now.getTime());
+    }
   }
 
   wire() {
@@ -295,6 +340,7 @@ export class ConversationList {
           timeElement(conversation.last_activity_at)),
         el("span", { class: "conv-preview", textContent: previewText(conversation.last_message, this.me) }),
         el("span", { class: "conv-meta" },
+          conversation.waiting && conversation.status !== "resolved" ? waitingBadge(conversation.waiting) : null,
           el("span", { class: `status status-${conversation.status}`, textContent: t(`status_${conversation.status}`) }),
           el("span", { class: "conv-assignee", textContent: assignee }),
           this.multiChannel ? el("span", { class: "conv-channel", textContent: conversation.channel.name }) : null,

@@ -3,6 +3,7 @@
 import { io } from "../../vendor/socket.io/socket.io.esm.min.js";
 import { $, api, attempt, guarded, showProblem, t } from "./core.js";
 import { ConversationActions } from "./actions.js";
+import { Alerts } from "./alerts.js";
 import { Composer } from "./composer.js";
 import { WorkspaceLayout } from "./layout.js";
 import { ConversationList } from "./list.js";
@@ -15,10 +16,13 @@ const me = boot.me;
 const socket = io({ autoConnect: false });
 let active = null; // the open conversation's detail JSON
 
+const alerts = new Alerts({ me, settings: boot.alerts, onOpen: (id) => openConversation(id, { push: true, focus: true }) });
 const list = new ConversationList({ boot, onOpen: (id) => openConversation(id, { push: true, focus: true }), onChange: syncAddress });
 const thread = new Thread({ me, onRetry: retry });
 const profile = new ProfilePanel({ canAct: boot.can_act, onLeft: conversationChanged });
-const actions = new ConversationActions({ me, canAct: boot.can_act, onUpdated: conversationChanged });
+const actions = new ConversationActions({
+  me, canAct: boot.can_act, onUpdated: conversationChanged, onTitle: (title) => alerts.setTitle(title),
+});
 // Supervisors read: their page has no composer (only agents answer customers).
 const composer = boot.can_act ? new Composer({
   canSend: boot.can_act,
@@ -86,7 +90,7 @@ function closeConversation() {
   $("workspace").classList.remove("has-conversation");
   $("thread-empty").hidden = false;
   $("thread-pane").hidden = true;
-  document.title = $("workspace").dataset.title;
+  alerts.setTitle($("workspace").dataset.title);
 }
 
 /** The back control and `/` on a phone: the list again. The browser's history follows: one
@@ -221,8 +225,14 @@ socket.on("disconnect", (reason) => {
   else connectionState(t("reconnecting"));
 });
 socket.on("connect_error", () => connectionState(t("reconnecting")));
-socket.on("message", messageArrived);
-socket.on("conversation", liveConversation);
+socket.on("message", (message) => {
+  guarded("alerts", () => alerts.message(message));
+  messageArrived(message);
+});
+socket.on("conversation", (conversation) => {
+  liveConversation(conversation);
+  guarded("alerts", () => alerts.conversation(conversation));
+});
 socket.on("contact", liveContact);
 socket.on("group", liveGroup);
 socket.on("typing", showTyping);
