@@ -25,7 +25,7 @@ from inbox.models import (
     SourceType,
     utcnow,
 )
-from tests.line_events import deliver, text_event
+from tests.line_events import deliver, event, text_event
 from tests.line_stub import Reply
 from tests.test_admin_channels import channel_form, the_channel
 
@@ -111,6 +111,21 @@ def test_several_messages_in_one_delivery_wait_from_the_earliest(client, make) -
         ],
     )
     assert waiting_since() == at
+
+
+def test_a_block_after_a_message_in_one_delivery_leaves_nobody_waiting(client, make) -> None:
+    channel = make.channel()
+    at = utcnow().replace(microsecond=0) - timedelta(minutes=2)
+    deliver(
+        client,
+        channel,
+        [
+            text_event("ขอบคุณ", timestamp=millis(at)),
+            event("unfollow", timestamp=millis(at + timedelta(seconds=5))),
+        ],
+    )
+    assert db.session.scalar(sa.select(Conversation.status)) is ConversationStatus.RESOLVED
+    assert waiting_since() is None
 
 
 def test_the_wait_is_worked_out_again_from_the_thread(client, make) -> None:

@@ -25,6 +25,7 @@ from inbox.models import (
     Conversation,
     ConversationEpisode,
     ConversationMember,
+    ConversationStatus,
     Direction,
     Message,
     ReplyToken,
@@ -104,7 +105,14 @@ class Batch:
             for conversation, _ in self.unread.values():
                 db.session.expire(conversation, ["unread_count"])
             self.unread.clear()
-        customers_wait(dict(self.waits.values()))
+        # A chat the batch resolved after its customer wrote (a block, say) awaits nothing.
+        customers_wait(
+            {
+                chat: at
+                for chat, at in self.waits.values()
+                if chat.status is not ConversationStatus.RESOLVED
+            }
+        )
         self.waits.clear()
         if self.fetches:  # flushed: the fetch jobs name the attachments' ids
             for attachment in self.fetches:
