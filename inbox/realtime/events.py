@@ -23,7 +23,7 @@ from inbox.realtime.rooms import audience, channel_room, conversation_room, team
 SESSION_KEY = "realtime_credential"
 PRESENCE_KEY = "realtime_presence"  # this connection's PresenceRecord
 CHECKED_KEY = "realtime_checked_at"  # when its access was last read from the database
-MAY_ANSWER_KEY = "realtime_may_answer"
+TYPIST_KEY = "realtime_typist"  # who `typing` names, for an agent; None for a supervisor
 IN_THE_WORKSPACE = (Role.AGENT, Role.SUPERVISOR)
 # Typing and heartbeats come every few seconds: their access check reads the database at most
 # this often. A connection whose access ends is closed at once in every process (see
@@ -64,7 +64,16 @@ def _keep(record: PresenceRecord, checked: User | None = None) -> PresenceRecord
     session[PRESENCE_KEY] = record
     if checked is not None:
         session[CHECKED_KEY] = time.monotonic()
-        session[MAY_ANSWER_KEY] = checked.has_role(Role.AGENT)
+        session[TYPIST_KEY] = (
+            {
+                "id": checked.id,
+                "name": record.name,
+                "display_name": checked.display_name,
+                "email": checked.email,
+            }
+            if checked.has_role(Role.AGENT)
+            else None
+        )
     store().save(record)
     return record
 
@@ -176,13 +185,12 @@ def typing(data: Any) -> None:
     nothing from the database (see _present) but to start that animation."""
     conversation_id = data.get("conversation_id") if isinstance(data, dict) else None
     record = _present()
-    if record is None or conversation_id not in record.conversations:
-        return
-    if not session.get(MAY_ANSWER_KEY):
+    typist = session.get(TYPIST_KEY)
+    if record is None or typist is None or conversation_id not in record.conversations:
         return
     emit(
         "typing",
-        {"conversation_id": conversation_id, "user": {"id": record.user_id, "name": record.name}},
+        {"conversation_id": conversation_id, "user": typist},
         to=conversation_room(conversation_id),
         include_self=False,
     )
