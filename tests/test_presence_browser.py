@@ -99,6 +99,10 @@ def test_two_agents_see_each_other_and_do_not_answer_over_each_other(
     expect(seen_by_ben).to_have_class(re.compile(r"\bis-away\b"), timeout=LIVE)
     expect(seen_by_ben).to_have_attribute("title", "Anna Lee has this conversation open (away)")
     bens_page.screenshot(path=SCREENSHOTS / "presence-away.png")
+    bens_page.set_viewport_size({"width": 390, "height": 844})  # a phone: the header is tight
+    expect(bens_page.locator("#profile-panel")).to_be_hidden()  # now a drawer, slid away
+    expect(seen_by_ben).to_be_visible()
+    bens_page.screenshot(path=SCREENSHOTS / "presence-phone.png")
     page.mouse.move(300, 300)
     page.mouse.move(320, 310)
     expect(seen_by_ben).not_to_have_class(re.compile(r"\bis-away\b"), timeout=LIVE)
