@@ -135,6 +135,10 @@ def from_environment(instance_path: Path, given: Iterable[str] = ()) -> dict[str
             "CHANNEL_TOKEN_RENEW_MARGIN_SECONDS", 86400
         ),
         "CHANNEL_TOKEN_RETRY_SECONDS": _number_env("CHANNEL_TOKEN_RETRY_SECONDS", 60.0),
+        # Colleagues' presence: "away" after this long without a touch of the page; the page
+        # says it is still there this often, and is forgotten a few missed heartbeats later.
+        "PRESENCE_AWAY_MINUTES": _number_env("PRESENCE_AWAY_MINUTES", 5.0),
+        "PRESENCE_HEARTBEAT_SECONDS": max(1.0, _number_env("PRESENCE_HEARTBEAT_SECONDS", 30.0)),
     }
     if "SECRET_KEY" not in given:
         settings["SECRET_KEY"] = load_secret_key(instance_path)

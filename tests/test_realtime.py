@@ -129,9 +129,10 @@ def test_typing_reaches_only_the_other_agents_in_that_conversation(client, make,
     first, second = db.session.scalars(sa.select(Conversation.id).order_by(Conversation.id)).all()
     typist, colleague, elsewhere = connect(), connect(), connect()
     for socket, conversation_id in ((typist, first), (colleague, first), (elsewhere, second)):
-        assert socket.emit(
+        opened = socket.emit(
             "open_conversation", {"conversation_id": conversation_id}, callback=True
-        ) == {"ok": True}
+        )
+        assert opened["ok"] is True
         received_by_name(socket)
     typist.emit("typing", {"conversation_id": first})
     assert [t["conversation_id"] for t in received(colleague, "typing")] == [first]
@@ -145,6 +146,7 @@ def test_typing_in_a_one_to_one_chat_shows_lines_loading_animation(client, make,
     one_to_one, group = db.session.scalars(sa.select(Conversation).order_by(Conversation.id)).all()
     agent = connect()
     for conversation in (one_to_one, group):
+        agent.emit("open_conversation", {"conversation_id": conversation.id}, callback=True)
         agent.emit("typing", {"conversation_id": conversation.id})
         agent.emit("typing", {"conversation_id": conversation.id})  # throttled
     loading = db.session.scalars(sa.select(Job.payload).where(Job.kind == "chat.loading")).all()

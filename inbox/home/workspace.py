@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from inbox.api.serializers import conversation_detail_json, conversation_json, user_brief
 from inbox.conversations.queries import ConversationFilters, last_messages, list_conversations
@@ -94,4 +95,8 @@ def bootstrap(
         },
         "text_limit": TEXT_LIMIT,
         "page_size": FIRST_PAGE_SIZE,
+        "presence": {
+            "away_after_seconds": current_app.config["PRESENCE_AWAY_MINUTES"] * 60,
+            "heartbeat_seconds": current_app.config["PRESENCE_HEARTBEAT_SECONDS"],
+        },
     }

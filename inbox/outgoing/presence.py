@@ -7,6 +7,7 @@ import threading
 import time
 
 import sqlalchemy as sa
+from flask import current_app
 
 from inbox.channels import line_client
 from inbox.extensions import db
@@ -16,7 +17,7 @@ from inbox.models import Conversation, Direction, FollowState, Message, SourceTy
 
 LOADING_SECONDS = 20  # LINE accepts 5 to 60, in steps of 5
 _LOADING_EVERY = 15.0  # seconds; typing events arrive every few seconds
-_last_loading: dict[tuple[str, str], float] = {}  # (LINE channel id, user id) -> when
+LOADING_KEY = "inbox.outgoing.loading"  # this app's conversation id -> last animation asked
 _loading_lock = threading.Lock()
 
 
@@ -45,25 +46,30 @@ def mark_read(conversation: Conversation) -> None:
         )
 
 
-def show_typing(conversation: Conversation) -> None:
-    """An agent is typing in a one-to-one chat: show LINE's loading animation (throttled)."""
-    contact = conversation.contact
-    if conversation.source_type is not SourceType.USER or contact is None:
-        return
-    if contact.follow_state is FollowState.BLOCKED:
-        return
-    chat = (conversation.channel.line_channel_id, conversation.source_id)
+def show_typing(conversation_id: int) -> None:
+    """An agent is typing in a one-to-one chat: show LINE's loading animation (throttled).
+
+    The throttle comes first: typing signals arrive every few seconds from each typist, and
+    only the rare one that may start an animation reads the conversation."""
     with _loading_lock:
+        last_loading = current_app.extensions.setdefault(LOADING_KEY, {})
         now = time.monotonic()
-        if now - _last_loading.get(chat, 0.0) < _LOADING_EVERY:
+        if now - last_loading.get(conversation_id, -_LOADING_EVERY) < _LOADING_EVERY:
             return
-        _last_loading[chat] = now
+        last_loading[conversation_id] = now
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None or conversation.source_type is not SourceType.USER:
+        return
+    contact = conversation.contact
+    if contact is None or contact.follow_state is FollowState.BLOCKED:
+        return
     enqueue(
         "chat.loading",
         f"loading:{conversation.id}",
         {"conversation_id": conversation.id},
         max_attempts=1,
     )
+    db.session.commit()
 
 
 @handles("chat.mark_read")

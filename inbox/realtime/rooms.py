@@ -18,3 +18,8 @@ def channel_room(channel_id: int, audience_name: str) -> str:
 
 def conversation_room(conversation_id: int) -> str:
     return f"conversation:{conversation_id}"
+
+
+def team_room() -> str:
+    """Everyone in the workspace (agents and supervisors): who comes, goes, steps away."""
+    return "team"

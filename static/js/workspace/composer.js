@@ -6,11 +6,13 @@ const HINT_EVERY = 5000; // ms between composer-state refreshes while a conversa
 const TYPING_EVERY = 3000; // ms: at most one typing signal this often
 
 export class Composer {
-  constructor({ canSend, limit, onSent, onTyping }) {
+  /** `beforeSend(id)`: resolves to whether to go ahead (a colleague may be answering too). */
+  constructor({ canSend, limit, onSent, onTyping, beforeSend = async () => true }) {
     this.canSend = canSend;
     this.limit = limit;
     this.onSent = onSent;
     this.onTyping = onTyping;
+    this.beforeSend = beforeSend;
     this.conversationId = null;
     this.info = null;
     this.drafts = new Map();
@@ -179,6 +181,10 @@ export class Composer {
     const id = this.conversationId;
     if (!id || this.sendButton.disabled || !text.trim() || text.length > this.limit) return;
     this.sendButton.disabled = true;
+    if (!(await this.beforeSend(id))) {
+      this.updateCount();
+      return;
+    }
     this.error.textContent = "";
     try {
       const answer = await api(`/api/conversations/${id}/messages`, { method: "POST", json: { text, mode: this.mode.value } });
@@ -200,6 +206,10 @@ export class Composer {
     const id = this.conversationId;
     const chosen = this.file.files[0];
     if (!id || !chosen) return;
+    if (!(await this.beforeSend(id))) {
+      this.file.value = "";
+      return;
+    }
     const form = new FormData();
     form.append("file", chosen);
     form.append("mode", this.mode.value);

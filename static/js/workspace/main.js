@@ -7,6 +7,7 @@ import { Alerts } from "./alerts.js";
 import { Composer } from "./composer.js";
 import { WorkspaceLayout } from "./layout.js";
 import { ConversationList } from "./list.js";
+import { Presence } from "./presence.js";
 import { ProfilePanel } from "./profile.js";
 import { KeyboardShortcuts } from "./shortcuts.js";
 import { Thread } from "./thread.js";
@@ -15,6 +16,12 @@ const boot = JSON.parse($("workspace-boot").textContent);
 const me = boot.me;
 const socket = io({ autoConnect: false });
 let active = null; // the open conversation's detail JSON
+const presence = new Presence({
+  socket,
+  me,
+  awayAfterSeconds: boot.presence.away_after_seconds,
+  heartbeatSeconds: boot.presence.heartbeat_seconds,
+});
 
 const alerts = new Alerts({ me, settings: boot.alerts, onOpen: (id) => openConversation(id, { push: true, focus: true }) });
 const list = new ConversationList({ boot, onOpen: (id) => openConversation(id, { push: true, focus: true }), onChange: syncAddress });
@@ -29,6 +36,7 @@ const composer = boot.can_act ? new Composer({
   limit: boot.text_limit,
   onSent: (messages) => messages.forEach((message) => thread.upsert(message)),
   onTyping: (id) => socket.emit("typing", { conversation_id: id }),
+  beforeSend: (id) => presence.confirmSend(id),
 }) : null;
 const layout = new WorkspaceLayout({ list, composer, onBack: backToList });
 new KeyboardShortcuts({ list, layout, composer, actions, announce });
@@ -56,6 +64,7 @@ function syncAddress() {
 async function openConversation(id, { push = false, detail = null, focus = false } = {}) {
   if (active?.id === id && !detail) return;
   if (active) socket.emit("close_conversation", { conversation_id: active.id });
+  presence.open(id);
   $("workspace").classList.add("has-conversation");
   $("thread-empty").hidden = true;
   $("thread-pane").hidden = false;
@@ -77,13 +86,14 @@ async function openConversation(id, { push = false, detail = null, focus = false
   if (!loaded || active.id !== id) return;
   active = loaded;
   showDetail(loaded);
-  if (socket.connected) socket.emit("open_conversation", { conversation_id: id });
+  if (socket.connected) joinConversation(id);
   await attempt(() => thread.open(id));
 }
 
 function closeConversation() {
   if (active) socket.emit("close_conversation", { conversation_id: active.id });
   active = null;
+  presence.open(null);
   list.setActive(null);
   thread.reset(null);
   profile.clear();
@@ -130,24 +140,21 @@ async function retry(message, button) {
 
 // Live updates ------------------------------------------------------------------------------
 
-let typingTimer;
-function showTyping({ conversation_id: id, user }) {
-  if (id !== active?.id || user.id === me.id) return;
-  const box = $("typing");
-  box.textContent = t("typing", { name: user.display_name || user.email });
-  box.hidden = false;
-  clearTimeout(typingTimer);
-  typingTimer = setTimeout(() => { box.hidden = true; }, 5000);
+/** Join the conversation's room (typing, who else is here; for an agent, marks it read). */
+function joinConversation(id) {
+  socket.emit("open_conversation", { conversation_id: id }, (answer) => {
+    if (answer?.ok) presence.showViewers({ conversation_id: id, viewers: answer.viewers });
+  });
 }
 
 let markedAt = 0;
 function messageArrived(message) {
   if (!thread.upsert(message)) return;
-  if (message.direction === "incoming") $("typing").hidden = true;
+  presence.messageArrived(message);
   // The agent is looking at it: mark it read (LINE shows "Read" to the user).
   if (message.direction === "incoming" && document.visibilityState === "visible" && Date.now() - markedAt > 2000) {
     markedAt = Date.now();
-    socket.emit("open_conversation", { conversation_id: message.conversation_id });
+    joinConversation(message.conversation_id);
   }
 }
 
@@ -210,7 +217,8 @@ function connectionState(text) {
 let everConnected = false;
 socket.on("connect", () => {
   connectionState("");
-  if (active?.id) socket.emit("open_conversation", { conversation_id: active.id });
+  presence.heartbeat();
+  if (active?.id) joinConversation(active.id);
   if (everConnected) {
     // Back after a drop: fetch what happened meanwhile.
     attempt(() => list.reload());
@@ -235,7 +243,8 @@ socket.on("conversation", (conversation) => {
 });
 socket.on("contact", liveContact);
 socket.on("group", liveGroup);
-socket.on("typing", showTyping);
+socket.on("typing", (event) => presence.typing(event));
+socket.on("viewers", (event) => presence.showViewers(event));
 
 window.addEventListener("popstate", (event) => {
   const id = event.state?.id ?? Number(location.pathname.match(/^\/conversations\/(\d+)/)?.[1] || 0);
