@@ -4,13 +4,17 @@ the same server, in one run.
 
     .venv/bin/python bench/live_updates.py [--database-url URL] [--agents 50]
                                            [--background 200] [--probes 60]
+                                           [--server werkzeug|gunicorn] [--redis-url URL]
 
 Serves the app as `python app.py` does (Werkzeug's threaded server, the event worker and the
-live-update thread in one process). In a second process, AGENTS Socket.IO clients connect
-(one per agent, with their API tokens), a load thread posts BACKGROUND events a second as
-signed webhooks, and PROBES marked messages are posted one at a time: the latency is from the
-webhook's POST to the first agent socket that hears it. The baseline posts to an endpoint of
-the same server that emits the marker to the same room at once (no database, no worker).
+live-update thread in one process), or with `--server gunicorn` as a team deploys it (gunicorn
+gthread 2 x 8 and one `flask jobs worker`, Redis between them; the sockets use WebSocket, as
+long-polling across two workers would need sticky sessions). In a second process, AGENTS
+Socket.IO clients connect (one per agent, with their API tokens), a load thread posts
+BACKGROUND events a second as signed webhooks, and PROBES marked messages are posted one at
+a time: the latency is from the webhook's POST to the first agent socket that hears it. The
+baseline posts to an endpoint of the same server that emits the marker to the same room at
+once (no database, no worker).
 """
 
 from __future__ import annotations
@@ -25,9 +29,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask import jsonify, request
+from flask import Flask, jsonify, request
 
-from bench.serving import bench_app, in_own_process, migrated_with_channel, percentiles, serve
+from bench.serving import (
+    bench_app,
+    in_own_process,
+    migrated_with_channel,
+    percentiles,
+    serve,
+    start_team,
+    stop_team,
+)
+from inbox import create_app
 from inbox.admin.users_service import issue_token
 from inbox.extensions import csrf, db, socketio
 from inbox.ingest import start_event_worker
@@ -35,6 +48,23 @@ from inbox.models import Role, User
 from inbox.realtime.rooms import channel_room
 
 SECRET = "bench-secret"
+
+
+def with_echo(app: Flask) -> Flask:
+    @app.post("/bench/echo/<int:channel_id>")
+    @csrf.exempt
+    def echo(channel_id: int):
+        """The baseline: emit the marker to the agents' room at once."""
+        room = channel_room(channel_id, "agents")
+        socketio.emit("message", {"text": request.get_json()["text"]}, to=room)
+        return jsonify({"ok": True})
+
+    return app
+
+
+def served_app() -> Flask:
+    """What gunicorn serves with --server gunicorn: the app from the environment, and the echo."""
+    return with_echo(create_app())
 
 
 def build(database_url: str | None, agents: int):
@@ -48,19 +78,18 @@ def build(database_url: str | None, agents: int):
             db.session.flush()
             tokens.append(issue_token(user, "bench")[1])
         db.session.commit()
-        room = channel_room(channel.id, "agents")
-
-    @app.post("/bench/echo")
-    @csrf.exempt
-    def echo():
-        """The baseline: emit the marker to the agents' room at once."""
-        socketio.emit("message", {"text": request.get_json()["text"]}, to=room)
-        return jsonify({"ok": True})
-
-    return app, url, channel.line_channel_id, tokens
+        channel_id, line_channel_id = channel.id, channel.line_channel_id
+    return with_echo(app), url, channel_id, line_channel_id, tokens
 
 
-def _measure(base: str, line_channel_id: str, tokens: list[str], rate: int, probes: int) -> dict:
+def _measure(
+    base: str,
+    channel: tuple[int, str],
+    tokens: list[str],
+    rate: int,
+    probes: int,
+    transport: str,
+) -> dict:
     import requests
     import socketio as socketio_client
     from engineio.payload import Payload
@@ -85,9 +114,10 @@ def _measure(base: str, line_channel_id: str, tokens: list[str], rate: int, prob
     for token in tokens:
         client = socketio_client.Client(reconnection=False)
         client.on("message", listener)
-        client.connect(base, auth={"token": token}, transports=["polling"])
+        client.connect(base, auth={"token": token}, transports=[transport])
         clients.append(client)
 
+    channel_id, line_channel_id = channel
     webhook = f"{base}/webhooks/line/{line_channel_id}"
     stop = threading.Event()
 
@@ -130,7 +160,7 @@ def _measure(base: str, line_channel_id: str, tokens: list[str], rate: int, prob
 
     def post_echo(marker: str) -> None:
         answer = session.post(
-            f"{base}/bench/echo",
+            f"{base}/bench/echo/{channel_id}",
             data=json.dumps({"text": marker}),
             headers={"Content-Type": "application/json"},
             timeout=10,
@@ -153,21 +183,36 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=50)
     parser.add_argument("--background", type=int, default=200, help="events per second")
     parser.add_argument("--probes", type=int, default=60)
+    parser.add_argument("--server", choices=("werkzeug", "gunicorn"), default="werkzeug")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="for gunicorn")
     args = parser.parse_args()
-    app, url, line_channel_id, tokens = build(args.database_url, args.agents)
-    server, port = serve(app)
-    worker = start_event_worker(app)
-    figures = in_own_process(
-        _measure,
-        f"http://127.0.0.1:{port}",
-        line_channel_id,
-        tokens,
-        args.background,
-        args.probes,
-    )
+    app, url, channel_id, line_channel_id, tokens = build(args.database_url, args.agents)
+    if args.server == "gunicorn":
+        processes, port = start_team(app, url, args.redis_url, "bench.live_updates:served_app()")
+        transport, served = "websocket", "gunicorn gthread 2 x 8 and one `flask jobs worker`"
+    else:
+        server, port = serve(app)
+        worker = start_event_worker(app)
+        transport, served = "polling", "Werkzeug threaded server and the in-process event worker"
+    try:
+        figures = in_own_process(
+            _measure,
+            f"http://127.0.0.1:{port}",
+            (channel_id, line_channel_id),
+            tokens,
+            args.background,
+            args.probes,
+            transport,
+        )
+    finally:  # a failed run leaves no server behind
+        if args.server == "gunicorn":
+            stop_team(processes)
+        else:
+            worker.stop()
+            server.shutdown()
     print(
-        f"backend: {url.split(':')[0]}; {args.agents} agent sockets; {args.background} background"
-        f" events/s; {args.probes} probes each"
+        f"backend: {url.split(':')[0]}; {served}; {args.agents} agent sockets ({transport});"
+        f" {args.background} background events/s; {args.probes} probes each"
     )
     print(f"{'path':>28} {'p50 ms':>8} {'p99 ms':>8} {'heard':>6}")
     for name, label in (
@@ -176,8 +221,6 @@ def main() -> None:
     ):
         row = figures[name]
         print(f"{label:>28} {row['p50']:>8.1f} {row['p99']:>8.1f} {row['heard']:>6}")
-    worker.stop()
-    server.shutdown()
 
 
 if __name__ == "__main__":
