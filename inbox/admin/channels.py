@@ -16,6 +16,7 @@ from inbox.auth import roles_required
 from inbox.channels.health import channels_in_trouble
 from inbox.channels.service import (
     MAX_RATE_LIMIT,
+    MODE_CREDENTIALS,
     ChannelInput,
     ChannelInvalid,
     all_channels,
@@ -76,6 +77,7 @@ def _render_form(channel: Channel | None, status: int = 200) -> ResponseReturnVa
             channel=channel,
             form=request.form,
             modes=list(TokenMode),
+            credential_modes={name: mode.value for name, mode in MODE_CREDENTIALS.items()},
             plans=list(Plan),
             plan_limits=PLAN_RATE_LIMITS,
             max_rate_limit=MAX_RATE_LIMIT,
