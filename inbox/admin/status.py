@@ -115,8 +115,8 @@ SCOPE_WORDS = {"P": _l("user profiles"), "CM": _l("messaging")}
 
 
 def scope_in_words(scope: str) -> str:
-    """ "P CM" as "user profiles and messaging"; a code we do not know stays as LINE wrote it
-    (the page escapes it like any other text)."""
+    """LINE's codes in words ("P CM": "user profiles and messaging"); a code we do not know
+    stays as LINE wrote it (the page escapes it like any other text)."""
     words = [str(SCOPE_WORDS.get(code, code)) for code in scope.split()]
     return format_list(words, locale=get_locale() or "en") if words else ""
 

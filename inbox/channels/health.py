@@ -38,10 +38,10 @@ SERVER_ERRORS_IN_TROUBLE = 5  # 5xx or no answer in the last hour
 BACKLOG_IN_TROUBLE = timedelta(minutes=2)  # a stored event waiting longer: the worker is stuck
 QUOTA_NEARLY_USED = 0.9
 NO_ANSWER = "no answer"
-# Calls that look at the channel rather than serve its chats: the status page's own (account
-# info, webhook settings, push quota) and its buttons' (verify the token, set and test the
-# webhook); the composer's quota line reads the quota too. Counted apart, so opening the
-# status page does not raise the figure it shows; the rate limit and the verdict count them.
+# Calls that only look at the channel rather than do the inbox's work: the status page's own
+# (account details, webhook settings, push quota) and its buttons' (verify the token, set and
+# test the webhook); the composer's quota line reads the quota too. Counted apart, so opening
+# the status page does not raise the figure it shows; the rate limit and the verdict count them.
 CHANNEL_CHECKS = frozenset(
     {
         "getBotInfo",
@@ -92,7 +92,7 @@ class ChannelHealth:
     processing_failures: int
     signature_failures: int
     last_signature_failure_at: datetime | None
-    calls_by_status: dict[str, int]  # the calls that serve the channel's chats
+    calls_by_status: dict[str, int]  # the inbox's work: chats, media, profiles, tokens…
     checks_by_status: dict[str, int]  # CHANNEL_CHECKS
     last_errors: list[CallError]
     failed_events: list[dict[str, Any]]
