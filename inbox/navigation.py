@@ -1,4 +1,5 @@
-"""The top bar's areas: each shown to the roles that may open it, once its blueprint exists."""
+"""The top bar's areas: each shown to the roles that may open it, once its blueprint exists
+(the sandbox's phone only when LINE_SANDBOX is on)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ AREAS = (
     Area("audit.index", _l("Audit log"), (Role.SUPERVISOR,)),
     Area("admin.channels", _l("Channels"), ()),
     Area("admin.users", _l("Users"), ()),
+    Area("sandbox_phone.phone", _l("Phone"), tuple(Role)),
 )
 
 

@@ -426,6 +426,55 @@ def test_switching_back_to_long_lived_needs_a_pasted_token(app, client, admin, m
     assert the_channel(channel.line_channel_id).token_mode is TokenMode.V2_SHORT_LIVED
 
 
+def test_the_form_marks_each_credential_with_the_token_mode_it_belongs_to(
+    app, client, admin, make
+) -> None:
+    channel = make.channel()
+    for path in ("/admin/channels/new", f"/admin/channels/{channel.id}"):
+        page = client.get(path, headers=admin).get_data(as_text=True)
+        assert 'src="/static/js/admin/token_mode.js"' in page  # hides the other modes' fields
+        for field, mode in [
+            ("access_token", "long_lived"),
+            ("private_key_file", "v21_jwt"),
+            ("private_key", "v21_jwt"),
+            ("assertion_kid", "v21_jwt"),
+        ]:
+            group = page[: page.index(f'id="{field}"')].rsplit("data-token-mode=", 1)[1]
+            assert group.startswith(f'"{mode}"'), field
+        assert 'data-token-mode="v2_short_lived"' in page  # "nothing more to enter"
+
+
+def test_credentials_for_another_token_mode_are_ignored(app, client, admin, line_sandbox) -> None:
+    """A browser without scripts shows every field: what was typed in another mode's fields
+    neither blocks the save nor is kept."""
+    long_lived = channel_form(private_key="{not a key}", assertion_kid="stray-kid")
+    assert client.post("/admin/channels/new", data=long_lived, headers=admin).status_code == 302
+    channel = the_channel("2001234567")
+    assert (channel.access_token, channel.private_key, channel.assertion_kid) == (
+        LONG_LIVED,
+        None,
+        None,
+    )
+
+    shop = line_sandbox.provision(register=False)
+    automatic = channel_form(
+        line_channel_id=shop.channel_id,
+        secret=shop.secret,
+        token_mode="v2_short_lived",
+        access_token="typed-into-the-long-lived-field",
+        private_key="{not a key}",
+    )
+    assert client.post("/admin/channels/new", data=automatic, headers=admin).status_code == 302
+    issued = the_channel(shop.channel_id)
+    assert issued.token_mode is TokenMode.V2_SHORT_LIVED and issued.private_key is None
+    assert issued.access_token and issued.access_token != "typed-into-the-long-lived-field"
+
+    refused = channel_form(line_channel_id="2001111119", token_mode="v21_jwt", private_key="")
+    answer = client.post("/admin/channels/new", data=refused, headers=admin)
+    assert answer.status_code == 400  # the server still checks what the chosen mode needs
+    assert "need the assertion signing key" in answer.get_data(as_text=True)
+
+
 def test_tokens_in_query_strings_never_reach_the_call_log(app, make) -> None:
     from inbox.line.errors import LineUnavailable
     from inbox.models import LineApiCall

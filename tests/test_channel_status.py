@@ -61,12 +61,21 @@ def audit_actions() -> list[str]:
     return list(db.session.scalars(statement.order_by(AuditEntry.id)))
 
 
-def test_page_shows_bot_info_quota_and_the_webhook_url(line_sandbox, shop, channel, client, admin):
+def test_page_shows_account_info_quota_and_the_webhook_url(
+    line_sandbox, shop, channel, client, admin
+):
     page = client.get(f"/admin/channels/{channel.id}/status")
     assert page.status_code == 200
     text = html.unescape(page.get_data(as_text=True))
+    assert "LINE Official Account" in text and "Bot" not in text
     assert "Noodle shop" in text and shop.basic_id in text
-    assert "On (people can chat with agents)" in text or "Off (bot mode)" in text
+    assert any(
+        mode in text
+        for mode in (
+            "On (people can chat with agents)",
+            "Off (Messaging API only)",
+        )
+    )
     expected = f"{line_sandbox.base_url}/webhooks/line/{shop.channel_id}"
     assert f'value="{expected}"' in text and "data-copy=" in text
     assert "0 of 50 sent; 50 left." in text
@@ -113,11 +122,44 @@ def test_webhook_test_reports_failure(line_sandbox, shop, channel, client, admin
     assert f"Webhook test failed: status {status}" in text
 
 
-def test_verify_shows_scope_and_expiry_never_the_token(line_sandbox, shop, channel, client, admin):
+def test_verify_names_the_scopes_in_words_never_the_token(
+    line_sandbox, shop, channel, client, admin
+):
     text = press(client, admin, channel, "verify")
-    assert f"The access token …{shop.access_token[-4:]} is valid: scope P CM;" in text
-    assert shop.access_token not in text
+    hint = f"…{shop.access_token[-4:]}"
+    assert f"The access token {hint} is valid and gives access to user profiles and messaging;" in (
+        text
+    )
+    assert "P CM" not in text and shop.access_token not in text
     assert audit_actions() == ["channel.token_verified"]
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "channel.token_verified")
+    ).one()
+    assert entry.details["scope"] == "P CM"  # the audit log keeps LINE's own codes
+
+
+@pytest.mark.parametrize(
+    ("scope", "shown"),
+    [
+        ("P CM", "user profiles and messaging"),
+        ("CM", "messaging"),
+        ("P CM <b>NEW</b>", "user profiles, messaging, and &lt;b&gt;NEW&lt;/b&gt;"),
+    ],
+)
+def test_verify_shows_unknown_scope_codes_as_line_wrote_them_escaped(
+    line_sandbox, channel, client, admin, monkeypatch, scope, shown
+):
+    from inbox.admin import channel_status
+    from inbox.admin.status import TokenCheck
+
+    check = TokenCheck(scope, 10**9, utcnow(), True, channel.line_channel_id)
+    monkeypatch.setattr(channel_status, "verify_token", lambda _channel: check)
+    answer = client.post(
+        f"/admin/channels/{channel.id}/verify", data={"csrf_token": admin}, follow_redirects=True
+    )
+    page = answer.get_data(as_text=True)
+    assert f"is valid and gives access to {shown}; it does not expire." in page
+    assert "<b>NEW</b>" not in page
 
 
 def test_verify_shows_lines_refusal_with_request_id(line_sandbox, shop, channel, client, admin):
@@ -126,7 +168,7 @@ def test_verify_shows_lines_refusal_with_request_id(line_sandbox, shop, channel,
     text = press(client, admin, channel, "verify")
     assert "LINE did not accept the access token …know." in text
     assert "LINE said: invalid access token" in text
-    assert re.search(r"Request id: [0-9a-f-]{8,}", text)
+    assert re.search(r"Request ID: [0-9a-f-]{8,}", text)
     assert "revoked-token-that-line-does-not-know" not in text
 
 
@@ -203,7 +245,7 @@ def test_call_log_errors_show_lines_words_and_request_ids(
 
     flush_call_log()
     health = channel_health(channel)
-    assert health.calls_by_status == {"500": 5}
+    assert (health.calls_by_status, health.checks_by_status) == ({}, {"500": 5})
     assert len(health.last_errors) == 5
     assert all(error.request_id and error.endpoint == "getBotInfo" for error in health.last_errors)
     assert [reason.code for reason in health.reasons] == ["line_errors"]
@@ -246,9 +288,40 @@ def test_a_healthy_channel_is_not_flagged(line_sandbox, shop, channel, client, m
     line_client(channel).bot_info()
     flush_call_log()
     health = channel_health(channel)
-    assert not health.trouble and health.calls_by_status == {"200": 1}
+    assert not health.trouble and health.checks_by_status == {"200": 1}
     assert health.headroom.used_last_minute == 1
     assert health.headroom.left == channel.rate_limit_per_minute - 1
+
+
+def test_the_status_page_does_not_count_its_own_calls(line_sandbox, shop, channel, client, admin):
+    mali = line_sandbox.user("Mali", channel=shop)
+    for _ in range(3):
+        assert client.get(f"/admin/channels/{channel.id}/status").status_code == 200
+    press(client, admin, channel, "verify")
+    line_client(channel).profile(mali)  # work the inbox does for a chat
+    flush_call_log()
+
+    health = channel_health(channel)
+    assert health.calls_by_status == {"200": 1}
+    page_loads = 3 + 1  # the verify button returns to the status page
+    assert health.checks_by_status == {"200": 4 * page_loads + 1}
+    assert health.headroom.used_last_minute == 4 * page_loads + 2  # LINE's limit counts all
+
+    text = html.unescape(client.get(f"/admin/channels/{channel.id}/status").get_data(as_text=True))
+    counted = re.search(r'id="calls-by-status">(.*?)</ul>', text, re.S).group(1)
+    assert re.sub(r"<[^>]+>|\s+", " ", counted).split() == ["200", "1"]
+    assert (
+        "Not counted above: 17 checks of the channel itself (account details, webhook, push quota,"
+        " token) made by this status page" in " ".join(text.split())
+    )
+
+
+def test_only_checks_say_so_rather_than_no_calls(line_sandbox, shop, channel, client, admin):
+    text = html.unescape(client.get(f"/admin/channels/{channel.id}/status").get_data(as_text=True))
+    assert "No calls to LINE in the last 24 hours." in text  # the page's own are logged after
+    text = html.unescape(client.get(f"/admin/channels/{channel.id}/status").get_data(as_text=True))
+    assert "None in the last 24 hours apart from the checks below." in text
+    assert "Not counted above: 4 checks of the channel itself" in " ".join(text.split())
 
 
 def test_events_waiting_too_long_flag_the_channel(line_sandbox, shop, channel, client, admin):
@@ -319,4 +392,4 @@ def test_a_refused_webhook_test_shows_lines_details(line_sandbox, shop, channel,
     text = press(client, admin, channel, "webhook/test")
     assert "LINE did not run the webhook test." in text
     assert "endpoint: must be specified" in text
-    assert re.search(r"Request id: [0-9a-f-]{8,}", text)
+    assert re.search(r"Request ID: [0-9a-f-]{8,}", text)

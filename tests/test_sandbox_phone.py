@@ -68,6 +68,18 @@ def test_signed_out_people_are_sent_to_sign_in(line_sandbox) -> None:
     assert post.status_code in (400, 401)  # no session: no CSRF token, no user
 
 
+@pytest.mark.parametrize("sandbox_on", [True, False])
+def test_the_top_bar_links_the_phone_only_when_the_sandbox_is_on(app_with, make, sandbox_on):
+    client = app_with(LINE_SANDBOX=sandbox_on).test_client()
+    for role in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN):
+        page = client.get("/", headers=make.auth_header(role)).get_data(as_text=True)
+        areas = re.search(r'<nav class="areas".*?</nav>', page, re.S)
+        links = re.findall(r'<a href="([^"]+)"[^>]*>([^<]+)</a>', areas.group(0)) if areas else []
+        assert (("/sandbox", "Phone") in links) is sandbox_on, (role, links)
+    signed_out = client.get("/login").get_data(as_text=True)
+    assert 'href="/sandbox"' not in signed_out
+
+
 def test_the_page_renders_for_any_role(line_sandbox, shop, browser) -> None:
     page = browser.page
     assert page.status_code == 200

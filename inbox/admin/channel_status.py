@@ -15,7 +15,9 @@ from flask_babel import gettext as _
 from inbox.admin.blueprint import bp
 from inbox.admin.status import (
     NoPublicAddress,
+    TokenCheck,
     channel_status,
+    scope_in_words,
     set_webhook,
     test_webhook,
     token_hint,
@@ -56,7 +58,7 @@ def _line_refused(what: str, error: LineError) -> str:
     )
     parts = [what, str(error.explanation), _("LINE said: %(message)s", message=said)]
     if error.request_id:
-        parts.append(_("Request id: %(id)s", id=error.request_id))
+        parts.append(_("Request ID: %(id)s", id=error.request_id))
     return " ".join(parts)
 
 
@@ -68,6 +70,25 @@ def _audited(action: str, channel: Channel, details: dict[str, Any]) -> None:
 
 def _error_details(error: LineError) -> dict[str, Any]:
     return {"ok": False, "status": error.status, "request_id": error.request_id}
+
+
+def _token_is_valid(channel: Channel, check: TokenCheck) -> str:
+    """What LINE's check of a live token says, in words: what it gives access to, and until when."""
+    hint = token_hint(channel.access_token)
+    expiry = (
+        _("it does not expire")
+        if check.never_expires
+        else _("it expires %(when)s", when=format_datetime(check.expires_at))
+    )
+    scopes = scope_in_words(check.scope)
+    if not scopes:
+        return _("The access token %(hint)s is valid; %(expiry)s.", hint=hint, expiry=expiry)
+    return _(
+        "The access token %(hint)s is valid and gives access to %(scopes)s; %(expiry)s.",
+        hint=hint,
+        scopes=scopes,
+        expiry=expiry,
+    )
 
 
 @bp.get("/channels/<int:channel_id>/status", endpoint="channel_status")
@@ -105,20 +126,7 @@ def verify_channel_token(channel_id: int) -> ResponseReturnValue:
         channel,
         {"ok": True, "scope": check.scope, "expires_in": check.expires_in},
     )
-    expiry = (
-        _("it does not expire")
-        if check.never_expires
-        else _("it expires %(when)s", when=format_datetime(check.expires_at))
-    )
-    flash(
-        _(
-            "The access token %(hint)s is valid: scope %(scope)s; %(expiry)s.",
-            hint=token_hint(channel.access_token),
-            scope=check.scope or "—",
-            expiry=expiry,
-        ),
-        "success",
-    )
+    flash(_token_is_valid(channel, check), "success")
     if not check.channel_matches:
         flash(
             _(

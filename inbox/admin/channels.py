@@ -17,6 +17,7 @@ from inbox.channels.health import channels_in_trouble
 from inbox.channels.service import (
     MAX_RATE_LIMIT,
     MAX_WAITING_MINUTES,
+    MODE_CREDENTIALS,
     ChannelInput,
     ChannelInvalid,
     all_channels,
@@ -93,6 +94,7 @@ def _render_form(channel: Channel | None, status: int = 200) -> ResponseReturnVa
             channel=channel,
             form=request.form,
             modes=list(TokenMode),
+            credential_modes={name: mode.value for name, mode in MODE_CREDENTIALS.items()},
             plans=list(Plan),
             plan_limits=PLAN_RATE_LIMITS,
             max_rate_limit=MAX_RATE_LIMIT,

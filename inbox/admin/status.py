@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from babel.lists import format_list
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from inbox.channels import line_client
@@ -106,6 +108,17 @@ class TokenCheck:
     @property
     def never_expires(self) -> bool:
         return self.expires_in > 10 * 365 * 24 * 3600  # long-lived tokens report decades
+
+
+# LINE's verify endpoint names a channel access token's scopes by code: `"scope": "P CM"`.
+SCOPE_WORDS = {"P": _l("user profiles"), "CM": _l("messaging")}
+
+
+def scope_in_words(scope: str) -> str:
+    """LINE's codes in words ("P CM": "user profiles and messaging"); a code we do not know
+    stays as LINE wrote it (the page escapes it like any other text)."""
+    words = [str(SCOPE_WORDS.get(code, code)) for code in scope.split()]
+    return format_list(words, locale=get_locale() or "en") if words else ""
 
 
 def verify_token(channel: Channel) -> TokenCheck:

@@ -163,7 +163,7 @@ def note(conversation_id: int) -> ResponseReturnValue:
 @bp.post("/conversations/<int:conversation_id>/leave")
 @roles_required(Role.AGENT)
 def leave(conversation_id: int) -> ResponseReturnValue:
-    """Take the bot out of this group or room (LINE's Leave API)."""
+    """Take the account out of this group or room (LINE's Leave API)."""
     conversation = conversation_or_404(conversation_id)
     try:
         leave_chat(conversation, current_user)

@@ -209,7 +209,7 @@ def _conversation_paths() -> dict[str, Any]:
         },
         "/api/conversations/{conversation_id}/leave": {
             "post": _operation(
-                "Take the bot out of a group or room",
+                "Take the account out of a group or room",
                 *agents,
                 {200: ref("Conversation")},
                 (400, 403, 404, 409, 502),

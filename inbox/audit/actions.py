@@ -16,7 +16,7 @@ SENTENCES: dict[str, Any] = {
     "conversation.assigned": _l("Assigned a conversation"),
     "conversation.unassigned": _l("Unassigned a conversation"),
     "conversation.note_added": _l("Added a private note"),
-    "conversation.left": _l("Took the bot out of a group or room"),
+    "conversation.left": _l("Took the account out of a group or room"),
     "history.exported": _l("Exported message history"),
     "auth.signed_in": _l("Signed in"),
     "auth.signed_out": _l("Signed out"),

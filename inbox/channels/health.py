@@ -38,6 +38,22 @@ SERVER_ERRORS_IN_TROUBLE = 5  # 5xx or no answer in the last hour
 BACKLOG_IN_TROUBLE = timedelta(minutes=2)  # a stored event waiting longer: the worker is stuck
 QUOTA_NEARLY_USED = 0.9
 NO_ANSWER = "no answer"
+# Calls that only look at the channel rather than do the inbox's work: the status page's own
+# (account details, webhook settings, push quota) and its buttons' (verify the token, set and
+# test the webhook); the composer's quota line reads the quota too. Counted apart, so opening
+# the status page does not raise the figure it shows; the rate limit and the verdict count them.
+CHANNEL_CHECKS = frozenset(
+    {
+        "getBotInfo",
+        "getWebhookEndpoint",
+        "setWebhookEndpoint",
+        "testWebhookEndpoint",
+        "verifyChannelToken",
+        "verifyChannelTokenByJWT",
+        "getMessageQuota",
+        "getMessageQuotaConsumption",
+    }
+)
 # Names the channel admin area may give a failed automatic token renewal.
 
 
@@ -76,7 +92,8 @@ class ChannelHealth:
     processing_failures: int
     signature_failures: int
     last_signature_failure_at: datetime | None
-    calls_by_status: dict[str, int]
+    calls_by_status: dict[str, int]  # the inbox's work: chats, media, profiles, tokens…
+    checks_by_status: dict[str, int]  # CHANNEL_CHECKS
     last_errors: list[CallError]
     failed_events: list[dict[str, Any]]
     headroom: Headroom
@@ -152,24 +169,32 @@ def _status_label(status: int | None) -> str:
     return NO_ANSWER if status is None else str(status)
 
 
-def _calls_by_status(
-    channel_id: int, since: datetime, recent_since: datetime
-) -> tuple[dict[str, int], dict[str, int]]:
-    """Calls per status over the window, and over the recent part of it (one indexed scan)."""
+@dataclass(frozen=True)
+class CallCounts:
+    work: dict[str, int]  # by status over the window, channel checks left out
+    checks: dict[str, int]  # the channel checks by status over the window
+    recent: dict[str, int]  # every call by status over the recent part of the window
+
+
+def _count_calls(channel_id: int, since: datetime, recent_since: datetime) -> CallCounts:
+    """The call log by status over the window, and over its recent part (one indexed scan)."""
     recent = (LineApiCall.created_at >= recent_since).label("recent")
+    is_check = LineApiCall.endpoint.in_(CHANNEL_CHECKS).label("is_check")
     rows = db.session.execute(
-        sa.select(LineApiCall.status, recent, sa.func.count())
+        sa.select(LineApiCall.status, recent, is_check, sa.func.count())
         .where(LineApiCall.channel_id == channel_id, LineApiCall.created_at >= since)
-        .group_by(LineApiCall.status, recent)
+        .group_by(LineApiCall.status, recent, is_check)
     ).all()
-    window: dict[str, int] = {}
+    work: dict[str, int] = {}
+    checks: dict[str, int] = {}
     latest: dict[str, int] = {}
-    for status, is_recent, count in rows:
+    for status, in_recent, checking, count in rows:
         label = _status_label(status)
+        window = checks if checking else work
         window[label] = window.get(label, 0) + count
-        if is_recent:
+        if in_recent:
             latest[label] = latest.get(label, 0) + count
-    return dict(sorted(window.items())), latest
+    return CallCounts(dict(sorted(work.items())), dict(sorted(checks.items())), latest)
 
 
 def _last_errors(channel_id: int, since: datetime) -> list[CallError]:
@@ -302,7 +327,7 @@ def channel_health(channel: Channel, now: datetime | None = None) -> ChannelHeal
     since = now - WINDOW
     received, redeliveries, failures, last_event_at = _webhook_counts(channel.id, since)
     signature_failures, last_refused = _rejections(channel.id, since)
-    window, recent = _calls_by_status(channel.id, since, now - RECENT)
+    calls = _count_calls(channel.id, since, now - RECENT)
     health = ChannelHealth(
         channel_id=channel.id,
         since=since,
@@ -311,7 +336,8 @@ def channel_health(channel: Channel, now: datetime | None = None) -> ChannelHeal
         processing_failures=failures,
         signature_failures=signature_failures,
         last_signature_failure_at=last_refused,
-        calls_by_status=window,
+        calls_by_status=calls.work,
+        checks_by_status=calls.checks,
         last_errors=_last_errors(channel.id, since),
         failed_events=_failed_events(channel.id, since) if failures else [],
         headroom=headroom(channel, now),
@@ -319,7 +345,7 @@ def channel_health(channel: Channel, now: datetime | None = None) -> ChannelHeal
     waiting = backlog(channel.id)
     health.events_waiting, health.oldest_waiting_at = waiting.waiting, waiting.oldest_received_at
     if channel.enabled:  # a disabled channel is never flagged
-        health.reasons = _verdict(channel, health, recent, last_event_at)
+        health.reasons = _verdict(channel, health, calls.recent, last_event_at)
     return health
 
 

@@ -65,6 +65,13 @@ PLAIN_FIELDS = (
     "waiting_amber_minutes",
     "waiting_red_minutes",
 )
+# The credentials each token mode takes; the form shows only the chosen mode's, and what is
+# entered for another mode is ignored (a browser without scripts shows and posts them all).
+MODE_CREDENTIALS: dict[str, TokenMode] = {
+    "access_token": TokenMode.LONG_LIVED,
+    "private_key": TokenMode.V21_JWT,
+    "assertion_kid": TokenMode.V21_JWT,
+}
 
 
 def _clean(data: ChannelInput) -> ChannelInput:
@@ -73,6 +80,9 @@ def _clean(data: ChannelInput) -> ChannelInput:
     for name in (*SECRET_FIELDS, "assertion_kid"):
         value = getattr(data, name)
         setattr(data, name, value.strip() if value and value.strip() else None)
+    for name, mode in MODE_CREDENTIALS.items():
+        if data.token_mode is not mode:
+            setattr(data, name, None)  # None keeps what is stored
     if not data.line_channel_id.isdigit() or len(data.line_channel_id) > 32:
         raise ChannelInvalid(_("The channel ID is the number on the channel's Basic settings."))
     if not data.name or len(data.name) > 120:
@@ -154,8 +164,6 @@ def create_channel(data: ChannelInput) -> Channel:
         waiting_amber_minutes=WAITING_AMBER_MINUTES,
         waiting_red_minutes=WAITING_RED_MINUTES,
     )
-    if data.token_mode is not TokenMode.LONG_LIVED:
-        data.access_token = None  # issued here, never pasted
     _apply(channel, data)
     _check_complete(channel)
     db.session.add(channel)
@@ -178,9 +186,7 @@ def update_channel(channel: Channel, data: ChannelInput) -> list[str]:
         channel.access_token,
         channel.token_mode,
     )
-    if data.token_mode is not TokenMode.LONG_LIVED:
-        data.access_token = None
-    elif was_automatic and not data.access_token:
+    if data.token_mode is TokenMode.LONG_LIVED and was_automatic and not data.access_token:
         raise ChannelInvalid(_("Paste the long-lived channel access token to switch to it."))
     changed = _apply(channel, data)
     _check_complete(channel)

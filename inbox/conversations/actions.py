@@ -92,7 +92,7 @@ def leave_chat(conversation: Conversation, agent: User) -> Conversation:
     if conversation.source_type is SourceType.USER:
         raise CannotSend(str(_l("Only groups and rooms can be left.")), "not_group")
     if not conversation.bot_is_member:
-        raise CannotSend(str(_l("The bot is no longer in this group or room.")), "not_member")
+        raise CannotSend(str(_l("The account is no longer in this group or room.")), "not_member")
     line_client(conversation.channel).leave(conversation.source_type.value, conversation.source_id)
     conversation.bot_is_member = False
     line = Message(

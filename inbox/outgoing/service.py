@@ -59,7 +59,7 @@ def check_can_send(conversation: Conversation) -> None:
             "blocked",
         )
     if conversation.source_type is not SourceType.USER and not conversation.bot_is_member:
-        raise CannotSend(str(_l("The bot is no longer in this group or room.")), "not_member")
+        raise CannotSend(str(_l("The account is no longer in this group or room.")), "not_member")
 
 
 def validate_texts(texts: list[str]) -> list[str]:

@@ -8,7 +8,7 @@ const T = JSON.parse(document.getElementById("phone-strings").textContent);
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const $ = (id) => document.getElementById(id);
 
-const view = { state: null, channel: null, user: null, chat: ["user", null], seen: new Set(), last: 0 };
+const view = { state: null, channel: null, user: null, chat: ["user", null], seen: new Set(), last: 0, shown: "" };
 
 function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -152,8 +152,10 @@ function actionButton(action) {
   });
 }
 
+const inView = (message) => message.channel === view.channel && message.chat.type === view.chat[0] && message.chat.id === view.chat[1];
+
 function showMessage(message) {
-  if (message.channel !== view.channel || message.chat.type !== view.chat[0] || message.chat.id !== view.chat[1]) return;
+  if (!inView(message)) return;
   const existing = document.querySelector(`[data-id="${CSS.escape(message.id)}"]`);
   const mine = message.direction === "incoming" && message.sender === view.user;
   const sender = message.direction === "outgoing" ? view.state.channels.find((c) => c.channelId === message.channel) : users().get(message.sender);
@@ -186,6 +188,9 @@ async function loadMessages(reset = false) {
   if (reset) {
     $("messages").replaceChildren();
     view.last = 0;
+    const shown = `${view.channel} ${view.chat.join(" ")}`;
+    if (shown !== view.shown) typing.hide(); // another chat: its account is not typing here
+    view.shown = shown;
   }
   const query = new URLSearchParams({ channel: view.channel, chat_type: view.chat[0], chat_id: view.chat[1], after: view.last });
   const { messages } = await call(`/messages?${query}`);
@@ -306,22 +311,37 @@ function renderStickers() {
 }
 
 function listen() {
-  // Socket.IO: the bot's replies and pushes appear as soon as the platform accepts them.
+  // Socket.IO: the account's replies and pushes appear as soon as the platform accepts them.
   const socket = io("/sandbox");
-  socket.on("chat_message", showMessage);
+  socket.on("chat_message", (message) => {
+    if (message.direction === "outgoing" && inView(message)) typing.hide(); // the answer is here
+    showMessage(message);
+  });
   socket.on("chats", () => loadState());
   socket.on("friendship", () => loadState());
   socket.on("connect", () => loadMessages());
   socket.on("read", () => loadMessages(true));
-  let typingTimer;
   socket.on("loading", ({ channel, chat, seconds }) => {
     if (channel !== view.channel || chat !== view.chat[1]) return;
-    $("typing").hidden = false;
-    $("typing").textContent = T.typing;
-    clearTimeout(typingTimer);
-    typingTimer = setTimeout(() => { $("typing").hidden = true; }, seconds * 1000);
+    typing.show(seconds);
   });
 }
+
+// "The account is typing…": LINE's loading animation, shown for the seconds the account asked
+// for, and gone as soon as the account's reply or push arrives (as on a real phone).
+const typing = {
+  timer: null,
+  show(seconds) {
+    $("typing").textContent = T.typing;
+    $("typing").hidden = false;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.hide(), seconds * 1000);
+  },
+  hide() {
+    clearTimeout(this.timer);
+    $("typing").hidden = true;
+  },
+};
 
 wire();
 view.state = JSON.parse($("phone-state").textContent);

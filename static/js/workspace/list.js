@@ -86,6 +86,9 @@ export class ConversationList {
         this.setView(tab.dataset.view);
       });
     }
+    const tabs = document.querySelector(".tabs");
+    new ResizeObserver(() => this.fitTabs(tabs)).observe(tabs);
+    document.fonts.ready.then(() => this.fitTabs(tabs));
     const search = $("search");
     const searchLater = debounce(() => this.setQuery(search.value.trim()), 300);
     search.addEventListener("input", searchLater);
@@ -201,8 +204,22 @@ export class ConversationList {
       if (tab.dataset.view === view) tab.setAttribute("aria-current", "page");
       else tab.removeAttribute("aria-current");
     }
+    this.showCurrentTab();
     this.onChange();
     this.reload();
+  }
+
+  // The tabs stay on one line: tighter when their words are too long for the list (Indonesian
+  // at a laptop's width), scrolling sideways with the current one in sight when even that is not
+  // enough (a tablet).
+  fitTabs(tabs) {
+    tabs.classList.remove("tight");
+    tabs.classList.toggle("tight", tabs.scrollWidth > tabs.clientWidth);
+    this.showCurrentTab();
+  }
+
+  showCurrentTab() {
+    document.querySelector("[data-view][aria-current]")?.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
   setQuery(query) {
