@@ -24,6 +24,7 @@ AREAS = (
     Area("audit.index", _l("Audit log"), (Role.SUPERVISOR,)),
     Area("admin.channels", _l("Channels"), ()),
     Area("admin.users", _l("Users"), ()),
+    Area("admin.replies", _l("Team replies"), ()),
 )
 
 
