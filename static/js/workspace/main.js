@@ -8,6 +8,7 @@ import { Composer } from "./composer.js";
 import { WorkspaceLayout } from "./layout.js";
 import { ConversationList } from "./list.js";
 import { ProfilePanel } from "./profile.js";
+import { SavedReplies } from "./saved_replies.js";
 import { KeyboardShortcuts } from "./shortcuts.js";
 import { Thread } from "./thread.js";
 
@@ -30,6 +31,7 @@ const composer = boot.can_act ? new Composer({
   onSent: (messages) => messages.forEach((message) => thread.upsert(message)),
   onTyping: (id) => socket.emit("typing", { conversation_id: id }),
 }) : null;
+if (composer) guarded("saved replies", () => new SavedReplies({ composer }));
 const layout = new WorkspaceLayout({ list, composer, onBack: backToList });
 new KeyboardShortcuts({ list, layout, composer, actions, announce });
 
