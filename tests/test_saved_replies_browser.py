@@ -123,3 +123,29 @@ def test_agent_inserts_edits_sends_and_saves_replies(
     expect(page.locator("table.saved-replies").first).to_contain_text("/ส่งของ")
     expect(page.locator("table.saved-replies").nth(1)).to_contain_text("/thx")
     page.screenshot(path=SCREENSHOTS / "saved-replies-page.png", full_page=True)
+
+
+def test_admin_adds_a_team_reply_from_the_admin_page(line_sandbox, make, page) -> None:
+    admin = make.user(Role.ADMIN, display_name="Boss")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    sign_in(page, line_sandbox.base_url, admin.email)
+    page.get_by_role("link", name="Team replies", exact=True).click()
+    expect(page.locator("nav.areas [aria-current=page]")).to_have_text("Team replies")
+    page.get_by_role("link", name="Add a reply").click()
+    page.get_by_label("Title").fill('お礼 <img src=x onerror="alert(1)">')
+    page.get_by_label("Shortcut").fill("ありがとう")
+    page.get_by_label("Text").fill(
+        "{{customer.name}}様、ありがとうございます。<b>{{agent.name}}</b>"
+    )
+    page.screenshot(path=SCREENSHOTS / "saved-replies-admin-form.png", full_page=True)
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash")).to_contain_text("Saved /ありがとう")
+    row = page.locator("table.saved-replies tbody tr")
+    expect(row).to_contain_text('お礼 <img src=x onerror="alert(1)">')  # shown as text
+    expect(row).to_contain_text("<b>{{agent.name}}</b>")
+    page.get_by_label("Find a reply").fill("ありがとうござ")
+    page.get_by_role("button", name="Search").click()
+    expect(row).to_have_count(1)
+    page.screenshot(path=SCREENSHOTS / "saved-replies-admin.png", full_page=True)
+    reply = db.session.scalar(sa.select(SavedReply))
+    assert reply.is_team and reply.shortcut == "ありがとう"

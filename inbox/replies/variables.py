@@ -45,7 +45,7 @@ def _channel_name(context: Context) -> str | None:
 
 VARIABLES: dict[str, tuple[Callable[[Context], str | None], object]] = {
     "customer.name": (_customer_name, _l("The customer's LINE name")),
-    "agent.name": (_agent_name, _l("Your name as colleagues see it")),
+    "agent.name": (_agent_name, _l("The name of the agent inserting the reply")),
     "channel.name": (_channel_name, _l("The channel's name")),
 }
 
