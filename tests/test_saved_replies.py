@@ -257,6 +257,10 @@ def test_an_agent_manages_their_own_replies_on_their_page(client, make) -> None:
         ).status_code
         == 404
     )
+    unstorable = browser.post(
+        "/replies/new", data={"title": "t", "shortcut": "nul", "body": "a\x00b", "csrf_token": csrf}
+    )
+    assert unstorable.status_code == 400 and "cannot be stored" in unstorable.get_data(as_text=True)
     assert browser.post(f"/replies/{reply_id}/delete", data={"csrf_token": csrf}).status_code == 302
     assert db.session.get(SavedReply, reply_id) is None
 

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from inbox.audit import record
+from inbox.database import UNSTORABLE_TEXT
 from inbox.extensions import db
 from inbox.models import Role, SavedReply, User
 from inbox.models.saved_reply import BODY_LENGTH, SHORTCUT_LENGTH, TITLE_LENGTH
@@ -58,6 +59,9 @@ def _unusable_in_shortcut(char: str) -> bool:
 
 def checked(title: str, shortcut: str, body: str) -> ReplyFields:
     """The fields trimmed and normalised, or ReplyRefused naming the first bad one."""
+    for name, value in (("title", title), ("shortcut", shortcut), ("body", body)):
+        if UNSTORABLE_TEXT.search(value):  # a form's %00: PostgreSQL cannot store it
+            raise ReplyRefused(_("This text contains a character that cannot be stored."), name)
     title = title.strip()
     shortcut = normalise_shortcut(shortcut)
     if not title:
