@@ -45,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from inbox.media.routes import bp as media_bp
     from inbox.models.types import render_migration_item
     from inbox.realtime import events as socket_events
+    from inbox.replies.pages import bp as replies_bp
     from inbox.reports import bp as reports_bp
     from inbox.webhooks.routes import bp as webhooks_bp
 
@@ -115,6 +116,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         reports_bp,
         audit_bp,
         admin_bp,
+        replies_bp,
     ):
         app.register_blueprint(blueprint)
     if app.config.get("LINE_SANDBOX"):

@@ -1,7 +1,8 @@
-"""Command-line administration: `flask --app app users|channels|events ...`."""
+"""Command-line administration: `flask --app app users|channels|events|replies ...`."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from datetime import datetime
 
@@ -18,11 +19,13 @@ from inbox.ingest import start_event_worker
 from inbox.jobs import run_due_jobs, start_worker
 from inbox.jobs.redis_queue import run_worker
 from inbox.models import ConversationStatus, Direction, Role, User
+from inbox.replies import service as replies_service
 
 users = AppGroup("users", help="Manage people who sign in.")
 events = AppGroup("events", help="Inspect and reprocess stored webhook events.")
 jobs = AppGroup("jobs", help="Background work: media and profile fetches, sends.")
 history = AppGroup("history", help="Search and export message history.")
+replies = AppGroup("replies", help="The team's saved replies (agents insert them with /shortcut).")
 
 
 def _user_by_email(email: str) -> User:
@@ -164,8 +167,51 @@ def export_history(
         output.write(chunk)
 
 
+@replies.command("list")
+@click.option("--query", "-q", default="", help="Only replies with this text (any case).")
+def list_replies(query: str) -> None:
+    """List the team's saved replies: shortcut, title, then the text indented."""
+    found = replies_service.team_replies(query)
+    for reply in found:
+        click.echo(f"/{reply.shortcut}\t{reply.title}")
+        for line in reply.body.splitlines():
+            click.echo(f"    {line}")
+    click.echo(f"{len(found)} team repl{'y' if len(found) == 1 else 'ies'}.")
+
+
+@replies.command("add")
+@click.option("--shortcut", required=True, help="Typed after / in the composer, e.g. thx.")
+@click.option("--title", required=True, help="What the list shows.")
+@click.option(
+    "--body",
+    required=True,
+    help="The text; {{customer.name}}, {{agent.name}} and {{channel.name}} are filled in. "
+    "Give - to read it from standard input.",
+)
+def add_reply(shortcut: str, title: str, body: str) -> None:
+    """Add a saved reply every agent can use."""
+    if body == "-":
+        body = sys.stdin.read()
+    try:
+        reply = replies_service.create_reply(None, replies_service.checked(title, shortcut, body))
+    except replies_service.ReplyRefused as refusal:
+        raise click.ClickException(str(refusal)) from refusal
+    click.echo(f"Added /{reply.shortcut} ({reply.title}).")
+
+
+@replies.command("remove")
+@click.argument("shortcut")
+def remove_reply(shortcut: str) -> None:
+    """Remove the team's saved reply with this SHORTCUT."""
+    reply = replies_service.team_reply(shortcut)
+    if reply is None:
+        raise click.ClickException(f"The team has no saved reply /{shortcut.lstrip('/')}.")
+    replies_service.delete_reply(reply)
+    click.echo(f"Removed /{reply.shortcut} ({reply.title}).")
+
+
 def init_app(app: Flask) -> None:
     from inbox.admin.channels_cli import channels, secrets
 
-    for group in (users, channels, secrets, events, jobs, history):
+    for group in (users, channels, secrets, events, jobs, history, replies):
         app.cli.add_command(group)

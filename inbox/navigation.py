@@ -20,6 +20,7 @@ class Area(NamedTuple):
 
 AREAS = (
     Area("home.index", _l("Inbox"), (Role.AGENT, Role.SUPERVISOR)),
+    Area("replies.index", _l("Saved replies"), (Role.AGENT,)),
     Area("history.index", _l("History"), (Role.SUPERVISOR,)),
     Area("reports.index", _l("Reports"), (Role.SUPERVISOR,)),
     Area("audit.index", _l("Audit log"), (Role.SUPERVISOR,)),

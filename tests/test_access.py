@@ -31,6 +31,16 @@ CHANNEL_CREDENTIALS = {
 }
 CHANNEL_TOKEN = {"sandbox_line_api.", "sandbox_line_data."}  # LINE's bearer channel tokens
 AGENTS_ONLY = {"api.update", "api.leave", "api.send", "api.send_media", "api.note", "api.retry"}
+# Saved replies: agents insert them (admins also manage the team's); supervisors do not answer.
+AGENTS_ONLY |= {
+    "api.saved_replies",
+    "api.create_saved_reply",
+    "api.saved_reply",
+    "api.update_saved_reply",
+    "api.delete_saved_reply",
+    "api.expand_saved_reply",
+    "replies.",
+}
 # Supervisors and admins: every channel's history.
 SUPERVISORS_ONLY = {
     "api.history_search",

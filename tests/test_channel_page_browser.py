@@ -41,7 +41,7 @@ def test_the_channel_page_keeps_its_tabs_and_cards_in_line_in_every_language(
         expect(page.locator("#bot-name")).to_have_text("ร้านขนม 東京")
 
         areas = boxes(page, "nav.areas a")
-        assert len(areas) == 7  # Inbox … Users, and Phone with the sandbox on
+        assert len(areas) == 8  # Inbox, Saved replies … Users, and Phone with the sandbox on
         assert {round(box["y"]) for box in areas} == {round(areas[0]["y"])}, locale
         assert {round(box["height"]) for box in areas} == {round(areas[0]["height"])}, locale
         assert areas[0]["height"] < 40, locale  # one line of text each

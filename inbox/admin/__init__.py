@@ -1,9 +1,15 @@
-"""Admins' pages and CLI: channels, their credentials and health; users, roles and tokens.
+"""Admins' pages and CLI: channels, their credentials and health; users, roles and tokens;
+the team's saved replies.
 Under /admin. The channel domain they manage is inbox.channels."""
 
 from __future__ import annotations
 
-from inbox.admin import channel_status, channels, users  # the areas register their routes
+from inbox.admin import (  # the areas register their routes
+    channel_status,
+    channels,
+    replies,
+    users,
+)
 from inbox.admin.blueprint import bp
 
-__all__ = ["bp", "channel_status", "channels", "users"]
+__all__ = ["bp", "channel_status", "channels", "replies", "users"]

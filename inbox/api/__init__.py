@@ -3,6 +3,7 @@
 from inbox.api import (
     actions,  # noqa: F401 - the write routes join the blueprint
     openapi,  # noqa: F401 - and GET /api/openapi.json
+    saved_replies,  # noqa: F401 - and /api/saved-replies
 )
 from inbox.api.routes import bp
 from inbox.audit import routes as audit_routes  # noqa: F401 - and the audit log's API

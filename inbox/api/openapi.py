@@ -18,12 +18,14 @@ from inbox.api.routes import bp
 from inbox.api.schemas import COMPONENTS, ID, TEXT, enum_of, nullable, obj, ref
 from inbox.auth import roles_required
 from inbox.models import ConversationStatus, Direction, Role
+from inbox.models.saved_reply import BODY_LENGTH, SHORTCUT_LENGTH, TITLE_LENGTH
 from inbox.outgoing import SendMode
 
 MEANINGS = {
     200: "OK",
     201: "Created",
     202: "Accepted: queued, its delivery state follows",
+    204: "Done; nothing to answer",
     400: "The input cannot be used; `message` names the field",
     401: "No valid bearer token or session",
     403: "The user's roles may not do this",
@@ -327,10 +329,69 @@ def _supervisor_paths() -> dict[str, Any]:
     }
 
 
+def _saved_reply_paths() -> dict[str, Any]:
+    reply = [_path("reply_id")]
+    text = {"type": "string", "minLength": 1}
+    fields = {
+        "title": {**text, "maxLength": TITLE_LENGTH},
+        "shortcut": {**text, "maxLength": SHORTCUT_LENGTH, "pattern": "^[^\\s/]+$"},
+        "body": {**text, "maxLength": BODY_LENGTH},
+    }
+    new = obj(fields, {"scope": {"type": "string", "enum": ["personal", "team"]}})
+    change = {"type": "object", "properties": fields}
+    example = {"title": "Thanks", "shortcut": "thx", "body": "Thank you, {{customer.name}}!"}
+    agents = "agent (team replies: admin)"
+    return {
+        "/api/saved-replies": {
+            "get": _operation(
+                "The team's saved replies and the viewer's own",
+                "agent",
+                {200: ref("SavedReplies")},
+                (400, 403),
+                [_query("q", TEXT, "Text in the title, shortcut or body, any case.")],
+            ),
+            "post": _operation(
+                "Save a reply: the viewer's own, or the team's (admins)",
+                agents,
+                {201: ref("SavedReply")},
+                (400, 403, 409),
+                body=_json(new, {**example, "scope": "personal"}),
+            ),
+        },
+        "/api/saved-replies/{reply_id}": {
+            "get": _operation(
+                "One saved reply (another person's own does not exist for the viewer)",
+                "agent",
+                {200: ref("SavedReply")},
+                (403, 404),
+                reply,
+            ),
+            "patch": _operation(
+                "Change a saved reply",
+                agents,
+                {200: ref("SavedReply")},
+                (400, 403, 404, 409),
+                reply,
+                _json(change, {"title": "Thank you"}),
+            ),
+            "delete": _operation("Delete a saved reply", agents, {204: None}, (403, 404), reply),
+        },
+        "/api/saved-replies/{reply_id}/expand": {
+            "get": _operation(
+                "The reply's text with its {{variables}} filled in for a conversation",
+                "agent",
+                {200: ref("Expansion")},
+                (400, 403, 404),
+                [*reply, _query("conversation", DIGITS, "A conversation's id.")],
+            )
+        },
+    }
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     """The whole document; the same for every request, so built once."""
-    paths = {**_conversation_paths(), **_supervisor_paths()}
+    paths = {**_conversation_paths(), **_saved_reply_paths(), **_supervisor_paths()}
     paths["/api/openapi.json"] = {
         "get": _operation(
             "This document", "agents, supervisors", {200: {"type": "object"}}, errors=(403,)

@@ -292,6 +292,46 @@ CHANNEL_HEALTH = obj(
     }
 )
 
+SAVED_REPLY = obj(
+    {
+        "id": ID,
+        "scope": {"type": "string", "enum": ["personal", "team"]},
+        "title": TEXT,
+        "shortcut": {
+            "type": "string",
+            "description": "Typed after “/” in the composer; stored lower-case (NFKC).",
+        },
+        "body": {"type": "string", "description": "May hold {{variables}}; see /expand."},
+        "shadowed": {
+            "type": "boolean",
+            "description": "A team reply whose shortcut the viewer's own reply takes over.",
+        },
+        "can_edit": {"type": "boolean"},
+        "created_at": MOMENT,
+        "updated_at": MOMENT,
+    }
+)
+
+SAVED_REPLIES = obj({"saved_replies": {"type": "array", "items": ref("SavedReply")}})
+
+EXPANSION = obj(
+    {
+        "id": ID,
+        "text": {"type": "string", "description": "Plain text, never HTML."},
+        "unknown": {
+            "type": "array",
+            "items": TEXT,
+            "description": "Variables the inbox does not know, left in the text as written.",
+        },
+        "empty": {
+            "type": "array",
+            "items": TEXT,
+            "description": "Known variables with no value here (a group has no single "
+            "customer name), left in the text as written.",
+        },
+    }
+)
+
 COMPONENTS: dict[str, dict[str, Any]] = {
     "Error": ERROR,
     "User": USER,
@@ -308,6 +348,9 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "SearchResults": SEARCH_RESULTS,
     "AuditEntries": AUDIT_ENTRIES,
     "ChannelHealth": CHANNEL_HEALTH,
+    "SavedReply": SAVED_REPLY,
+    "SavedReplies": SAVED_REPLIES,
+    "Expansion": EXPANSION,
 }
 
 _USER_EXAMPLE = {
@@ -372,4 +415,20 @@ CONVERSATION["examples"] = [
         },
         "last_message": _MESSAGE_EXAMPLE,
     }
+]
+SAVED_REPLY["examples"] = [
+    {
+        "id": 5,
+        "scope": "team",
+        "title": "ขอบคุณ",
+        "shortcut": "thx",
+        "body": "ขอบคุณค่ะ คุณ{{customer.name}} — {{agent.name}}",
+        "shadowed": False,
+        "can_edit": False,
+        "created_at": "2026-11-24T23:10:05.123000Z",
+        "updated_at": "2026-11-24T23:10:05.123000Z",
+    }
+]
+EXPANSION["examples"] = [
+    {"id": 5, "text": "ขอบคุณค่ะ คุณสมชาย — Nok", "unknown": [], "empty": []},
 ]

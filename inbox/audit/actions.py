@@ -38,6 +38,9 @@ SENTENCES: dict[str, Any] = {
     "channel.token_verified": _l("Verified a channel access token with LINE"),
     "channel.webhook_set": _l("Set the channel's webhook URL at LINE"),
     "channel.webhook_tested": _l("Ran LINE's webhook test"),
+    "saved_reply.created": _l("Added a saved reply"),
+    "saved_reply.updated": _l("Changed a saved reply"),
+    "saved_reply.deleted": _l("Deleted a saved reply"),
     "account.preferences_changed": _l("Changed their language or time zone"),
     "secrets.rotated": _l("Re-encrypted the stored secrets with the newest key"),
 }
@@ -50,6 +53,7 @@ KINDS: list[tuple[str, Any]] = [
     ("auth.", _l("Sign-ins and sign-outs")),
     ("user.", _l("Users, roles and API tokens")),
     ("channel.", _l("Channels and their tokens")),
+    ("saved_reply.", _l("Saved replies")),
     ("secrets.", _l("Encryption keys")),
 ]
 
@@ -60,6 +64,7 @@ TARGET_NAMES: dict[str, Any] = {
     "users": _l("User"),
     "channels": _l("Channel"),
     "api_tokens": _l("API token"),
+    "saved_replies": _l("Saved reply"),
 }
 
 # Rows whose page the log can link to (through the conversation they belong to).

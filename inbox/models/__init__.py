@@ -34,6 +34,7 @@ from inbox.models.message import (
     MessageRevision,
     SendMode,
 )
+from inbox.models.saved_reply import SavedReply
 from inbox.models.types import from_line_millis, utcnow
 from inbox.models.user import ApiToken, Role, SignInFailure, User, UserRole
 from inbox.models.webhook_event import EventState, WebhookEvent, WebhookRejection
@@ -68,6 +69,7 @@ __all__ = [
     "Plan",
     "ReplyToken",
     "Role",
+    "SavedReply",
     "SendMode",
     "SignInFailure",
     "SourceType",

@@ -9,6 +9,7 @@ import { WorkspaceLayout } from "./layout.js";
 import { ConversationList } from "./list.js";
 import { Presence } from "./presence.js";
 import { ProfilePanel } from "./profile.js";
+import { SavedReplies } from "./saved_replies.js";
 import { KeyboardShortcuts } from "./shortcuts.js";
 import { Thread } from "./thread.js";
 
@@ -38,6 +39,7 @@ const composer = boot.can_act ? new Composer({
   onTyping: (id) => socket.emit("typing", { conversation_id: id }),
   beforeSend: (id) => presence.confirmSend(id),
 }) : null;
+if (composer) guarded("saved replies", () => new SavedReplies({ composer }));
 const layout = new WorkspaceLayout({ list, composer, onBack: backToList });
 new KeyboardShortcuts({ list, layout, composer, actions, announce });
 
