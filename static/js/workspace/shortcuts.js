@@ -25,6 +25,7 @@ export class KeyboardShortcuts {
     $("shortcuts-open").addEventListener("click", () => this.help());
     $("shortcuts-close").addEventListener("click", () => this.dialog.close());
     document.addEventListener("keydown", (event) => this.pressed(event));
+    $("shortcuts-hint").hidden = false; // said only once the keys work
   }
 
   help() {
