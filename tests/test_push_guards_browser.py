@@ -71,6 +71,17 @@ def test_send_mode_resets_and_push_is_amber_with_its_cost(line_sandbox, make, wo
     open_chat(page, "ฮานะ")
     expect(mode).to_have_value("auto")
 
+    # In a group a push reaches everyone: it counts once for each member (LINE's count).
+    line_sandbox.group([hana, somsak], name="ทีมขนม", channel=shop)
+    expect(page.locator("#conversation-list a", has_text="ทีมขนม")).to_be_visible(timeout=LIVE)
+    tokens_expire()
+    open_chat(page, "ทีมขนม")
+    expect(hint).to_contain_text(
+        "Push: counts once for each of the 2 members · 500 left this month", timeout=LIVE
+    )
+    expect(hint).to_have_class(re.compile("hint-push"))
+    page.screenshot(path=SCREENSHOTS / "composer-group-push.png")
+
 
 def test_a_photo_is_previewed_with_a_caption_before_it_goes(
     line_sandbox, make, worker, page
