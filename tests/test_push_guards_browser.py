@@ -33,6 +33,24 @@ def open_chat(page, name: str):
     expect(page.locator("#thread-title")).to_have_text(name)
 
 
+def open_quiet_chat(line_sandbox, make, page, texts: list[str]):
+    """ฮานะ wrote `texts` more than a minute ago; an agent has her chat open, where only a push
+    is left. Returns the channel and ฮานะ's user id."""
+    shop = line_sandbox.provision(name="ร้านขนม")
+    hana = line_sandbox.user("ฮานะ", channel=shop)
+    for text in texts:
+        line_sandbox.say(shop, hana, text)
+    line_sandbox.wait_idle()
+    agent = make.user(Role.AGENT, display_name="Somchai")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    sign_in(page, line_sandbox.base_url, agent.email)
+    expect(page.locator("#conversation-list a", has_text="ฮานะ")).to_be_visible(timeout=LIVE)
+    open_chat(page, "ฮานะ")
+    tokens_expire()
+    expect(page.locator("#composer-hint")).to_have_class(re.compile("hint-push"), timeout=LIVE)
+    return shop, hana
+
+
 def test_send_mode_resets_and_push_is_amber_with_its_cost(line_sandbox, make, worker, page) -> None:
     shop = line_sandbox.provision(name="ร้านขนม", quota=500)
     hana = line_sandbox.user("ฮานะ", channel=shop)
@@ -86,17 +104,7 @@ def test_send_mode_resets_and_push_is_amber_with_its_cost(line_sandbox, make, wo
 def test_a_photo_is_previewed_with_a_caption_before_it_goes(
     line_sandbox, make, worker, page
 ) -> None:
-    shop = line_sandbox.provision(name="ร้านขนม")
-    hana = line_sandbox.user("ฮานะ", channel=shop)
-    line_sandbox.say(shop, hana, "ขอดูรูปเค้กได้ไหมคะ")
-    line_sandbox.wait_idle()
-    agent = make.user(Role.AGENT, display_name="Somchai")
-    SCREENSHOTS.mkdir(exist_ok=True)
-    sign_in(page, line_sandbox.base_url, agent.email)
-    expect(page.locator("#conversation-list a", has_text="ฮานะ")).to_be_visible(timeout=LIVE)
-    open_chat(page, "ฮานะ")
-    tokens_expire()
-    expect(page.locator("#composer-hint")).to_have_class(re.compile("hint-push"), timeout=LIVE)
+    shop, hana = open_quiet_chat(line_sandbox, make, page, ["ขอดูรูปเค้กได้ไหมคะ"])
     photo = {"name": "cake.png", "mimeType": "image/png", "buffer": CAKE}
 
     # Chosen, looked at, cancelled: nothing goes.
@@ -158,19 +166,8 @@ def retry_is_reachable(page, button) -> None:
 def test_a_failed_messages_retry_is_never_under_the_composer(
     line_sandbox, make, worker, page
 ) -> None:
-    shop = line_sandbox.provision(name="ร้านขนม")
-    hana = line_sandbox.user("ฮานะ", channel=shop)
-    for text in ["สวัสดีค่ะ", "มีเค้กส้มไหมคะ", "ส่งวันนี้ได้ไหม", "ขอบคุณค่ะ"] * 4:
-        line_sandbox.say(shop, hana, text)
-    line_sandbox.wait_idle()
-    agent = make.user(Role.AGENT, display_name="Somchai")
-    SCREENSHOTS.mkdir(exist_ok=True)
-    sign_in(page, line_sandbox.base_url, agent.email)
-    expect(page.locator("#conversation-list a", has_text="ฮานะ")).to_be_visible(timeout=LIVE)
-    open_chat(page, "ฮานะ")
-    tokens_expire()
-    hint = page.locator("#composer-hint")
-    expect(hint).to_have_class(re.compile("hint-push"), timeout=LIVE)
+    texts = ["สวัสดีค่ะ", "มีเค้กส้มไหมคะ", "ส่งวันนี้ได้ไหม", "ขอบคุณค่ะ"] * 4
+    open_quiet_chat(line_sandbox, make, page, texts)
 
     for size, name in [(DESKTOP, "desktop"), (PHONE, "phone")]:
         page.set_viewport_size(size)
