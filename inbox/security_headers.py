@@ -22,12 +22,14 @@ def content_security_policy() -> str:
     covers ws:/wss: of the same host); default-src 'self' also rules out inline scripts,
     inline styles and eval; it also covers the web app manifest and the service worker, both
     ours. Images may also come from LINE's picture hosts (a channel's bot picture) and `data:`
-    (the tab's icon, drawn with the count of what waits)."""
-    images = " ".join(["'self'", "data:", *picture_sources()])
+    (the tab's icon, drawn with the count of what waits); images and videos also from `blob:`,
+    the agent's own file previewed before it is sent."""
+    images = " ".join(["'self'", "data:", "blob:", *picture_sources()])
     return "; ".join(
         [
             "default-src 'self'",
             f"img-src {images}",
+            "media-src 'self' blob:",
             "object-src 'none'",
             "base-uri 'none'",
             "form-action 'self'",

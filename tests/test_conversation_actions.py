@@ -9,7 +9,6 @@ import sqlalchemy as sa
 
 from inbox.extensions import db
 from inbox.models import Conversation, ReplyToken, Role, utcnow
-from inbox.outgoing import quota
 from tests.line_events import deliver, event, group_source, text_event
 from tests.line_stub import Reply
 
@@ -115,7 +114,6 @@ def test_one_to_one_chats_cannot_be_left(client, make, conversation) -> None:
 
 
 def test_composer_says_free_reply_or_push_with_quota(client, make, conversation, stub) -> None:
-    quota._cache.clear()
     stub.route("/v2/bot/message/quota", Reply(200, {"type": "limited", "value": 500}))
     stub.route("/v2/bot/message/quota/consumption", Reply(200, {"totalUsage": 120}))
     path = f"/api/conversations/{conversation.id}/composer"

@@ -112,12 +112,15 @@ def test_an_expired_token_falls_back_to_push(client, make, stub, agent) -> None:
     assert outgoing()[0].send_mode is SendMode.PUSH
 
 
-def test_reply_mode_without_a_token_fails_and_says_why(client, make, stub, agent) -> None:
+def test_reply_mode_without_a_token_is_refused_before_anything_is_stored(
+    client, make, stub, agent
+) -> None:
     conversation = quiet_conversation(client, make)
-    send(client, agent, conversation, text="hello", mode="reply")
+    response = send(client, agent, conversation, text="hello", mode="reply")
+    assert response.status_code == 409
+    assert "reply token" in response.json["message"]
     run_due_jobs()
-    (message,) = outgoing()
-    assert message.delivery_state is DeliveryState.FAILED and "reply token" in message.error_message
+    assert outgoing() == []
     assert not any("/v2/bot/message/" in seen.path for seen in stub.seen)
 
 

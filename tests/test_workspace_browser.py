@@ -69,6 +69,7 @@ def test_agent_answers_live_and_leaves_a_group(line_sandbox, make, worker, page)
     page.set_input_files(
         "#composer-file", files=[{"name": "menu.png", "mimeType": "image/png", "buffer": CAKE}]
     )
+    page.get_by_role("dialog").get_by_role("button", name="Send").click()
     outgoing_photo = thread.locator(".msg-outgoing", has=page.locator(".media-kind-image"))
     expect(outgoing_photo.locator("img")).to_be_visible(timeout=LIVE)
     expect(outgoing_photo.locator(".delivery-state")).to_have_text("Sent", timeout=LIVE)

@@ -15,6 +15,7 @@ from inbox.admin.blueprint import bp
 from inbox.auth import roles_required
 from inbox.channels.health import channels_in_trouble
 from inbox.channels.service import (
+    MAX_PUSH_BUDGET,
     MAX_RATE_LIMIT,
     MAX_WAITING_MINUTES,
     MODE_CREDENTIALS,
@@ -72,6 +73,10 @@ def _form_input() -> ChannelInput:
         )
     except ValueError as exc:
         raise ChannelInvalid(_("Waiting times are whole numbers of minutes.")) from exc
+    try:
+        budget = int(raw) if (raw := form.get("push_budget_per_day", "").strip()) else None
+    except ValueError as exc:
+        raise ChannelInvalid(_("The daily push budget is a whole number, 0 or more.")) from exc
     return ChannelInput(
         line_channel_id=form.get("line_channel_id", ""),
         name=form.get("name", ""),
@@ -84,6 +89,7 @@ def _form_input() -> ChannelInput:
         rate_limit=rate_limit,
         waiting_amber_minutes=amber,
         waiting_red_minutes=red,
+        push_budget_per_day=budget,
     )
 
 
@@ -99,6 +105,7 @@ def _render_form(channel: Channel | None, status: int = 200) -> ResponseReturnVa
             plan_limits=PLAN_RATE_LIMITS,
             max_rate_limit=MAX_RATE_LIMIT,
             max_waiting_minutes=MAX_WAITING_MINUTES,
+            max_push_budget=MAX_PUSH_BUDGET,
             waiting_defaults=(WAITING_AMBER_MINUTES, WAITING_RED_MINUTES),
             mask=mask,
             renew_at=renew_at(channel) if channel else None,

@@ -127,6 +127,7 @@ def edit_channel(channel_id: str, new_channel_id: str | None, **options: object)
         assertion_kid=options["kid"],  # type: ignore[arg-type]
         plan=plan,
         rate_limit=limit,  # type: ignore[arg-type]
+        push_budget_per_day=channel.push_budget_per_day,  # set in the admin pages
     )
     try:
         changed = update_channel(channel, data)

@@ -24,8 +24,8 @@ from inbox.line.errors import LineError
 from inbox.models import Conversation, ConversationStatus, Message, Role, User
 from inbox.models.user import active_agents
 from inbox.outgoing import CannotSend, SendMode, queue_texts, reply_window, retry_failed
+from inbox.outgoing.guards import push_outlook
 from inbox.outgoing.media import queue_media
-from inbox.outgoing.quota import push_quota
 from inbox.outgoing.service import check_can_send
 
 
@@ -35,7 +35,16 @@ def _with_last_message(conversation: Conversation) -> dict:
     return conversation_json(conversation, current_user, latest)
 
 
-CONFLICTS = ("blocked", "not_member", "not_failed", "needs_confirmation", "channel_disabled")
+CONFLICTS = (
+    "blocked",
+    "not_member",
+    "not_failed",
+    "needs_confirmation",
+    "channel_disabled",
+    "reply_unavailable",
+    "quota_exceeded",
+    "push_budget_exceeded",
+)
 
 
 def _refused(refusal: CannotSend) -> None:
@@ -74,7 +83,8 @@ def send(conversation_id: int) -> ResponseReturnValue:
 @roles_required(Role.AGENT)
 def send_media(conversation_id: int) -> ResponseReturnValue:
     """Send an image (JPEG, PNG) or video (MP4) as multipart `file`, with an optional `preview`
-    image for a video and `mode`. Answers 202 with the pending message."""
+    image for a video, an optional `caption` (a text message sent after it, in the same LINE
+    request) and `mode`. Answers 202 with the pending messages."""
     conversation = conversation_or_404(conversation_id)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -83,8 +93,9 @@ def send_media(conversation_id: int) -> ResponseReturnValue:
     if mode not in {item.value for item in SendMode}:
         abort(400, _("mode must be auto, reply or push."))
     preview = request.files.get("preview")
+    caption = request.form.get("caption", "")
     try:
-        message = queue_media(
+        messages = queue_media(
             conversation,
             current_user,
             upload.stream,
@@ -92,10 +103,11 @@ def send_media(conversation_id: int) -> ResponseReturnValue:
             upload.filename,
             preview=preview.stream if preview and preview.filename else None,
             mode=SendMode(mode),
+            caption=caption if caption.strip() else None,
         )
     except CannotSend as refusal:
         _refused(refusal)
-    return jsonify(messages=[message_json(message, current_user)]), 202
+    return jsonify(messages=[message_json(message, current_user) for message in messages]), 202
 
 
 @bp.post("/messages/<int:message_id>/retry")
@@ -184,7 +196,8 @@ def leave(conversation_id: int) -> ResponseReturnValue:
 @bp.get("/conversations/<int:conversation_id>/composer")
 @roles_required(Role.AGENT, Role.SUPERVISOR)
 def composer(conversation_id: int) -> ResponseReturnValue:
-    """What the composer shows: can we send, is a free reply available, how much push quota."""
+    """What the composer shows: can we send, is a free reply available (for how long), and what
+    a push would cost here and whether it would be refused (quota, daily budget)."""
     conversation = conversation_or_404(conversation_id)
     can_send, reason = True, None
     try:
@@ -192,11 +205,15 @@ def composer(conversation_id: int) -> ResponseReturnValue:
     except CannotSend as refusal:
         can_send, reason = False, str(refusal)
     window = reply_window(conversation)
+    seconds_left = window.seconds_left if window and window.seconds_left > 0 else None
+    push = push_outlook(conversation)
     return jsonify(
         can_send=can_send,
         reason=reason,
-        reply_seconds_left=window.seconds_left if window and window.seconds_left > 0 else None,
-        quota=push_quota(conversation.channel),
+        reply_available=seconds_left is not None,
+        reply_seconds_left=seconds_left,
+        quota=push["quota"],
+        push=push,
     )
 
 

@@ -139,6 +139,11 @@ def _conversation_paths() -> dict[str, Any]:
                 {
                     "preview": {"type": "string", "contentMediaType": "image/jpeg"},
                     "mode": enum_of(SendMode),
+                    "caption": {
+                        "type": "string",
+                        "maxLength": 5000,
+                        "description": "A text message sent after the image or video.",
+                    },
                 },
             )
         }
@@ -191,7 +196,7 @@ def _conversation_paths() -> dict[str, Any]:
         },
         "/api/conversations/{conversation_id}/attachments": {
             "post": _operation(
-                "Send an image (JPEG, PNG) or a video (MP4)",
+                "Send an image (JPEG, PNG) or a video (MP4), with an optional caption",
                 *agents,
                 {202: ref("Messages")},
                 (400, 403, 404, 409),
@@ -220,7 +225,7 @@ def _conversation_paths() -> dict[str, Any]:
         },
         "/api/conversations/{conversation_id}/composer": {
             "get": _operation(
-                "Whether sending works, a free reply's seconds left, the push quota",
+                "Whether sending works, a free reply's seconds left, a push's cost and refusal",
                 readers,
                 {200: ref("Composer")},
                 (403, 404),

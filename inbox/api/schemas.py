@@ -225,8 +225,26 @@ COMPOSER = obj(
     {
         "can_send": {"type": "boolean"},
         "reason": MAYBE_TEXT,
+        "reply_available": {"type": "boolean"},
         "reply_seconds_left": nullable({"type": "number", "exclusiveMinimum": 0}),
         "quota": nullable({"type": "object"}),
+        "push": obj(
+            {
+                "chat": {"type": "string", "enum": ["user", "group", "room"]},
+                "recipients": MAYBE_COUNT,
+                "quota": nullable({"type": "object"}),
+                "budget": nullable(
+                    obj(
+                        {
+                            "limit": {"type": "integer", "minimum": 0},
+                            "used": {"type": "integer", "minimum": 0},
+                            "remaining": {"type": "integer", "minimum": 0},
+                        }
+                    )
+                ),
+                "refused": MAYBE_TEXT,
+            }
+        ),
     }
 )
 

@@ -140,9 +140,17 @@ def message_json(message: Message, viewer: User) -> dict[str, Any]:
             send_mode=message.send_mode.value if message.send_mode else None,
             line_request_id=message.line_request_id,
             error_message=message.error_message,
-            error_details=message.error_details,
+            error_details=line_error_details(message.error_details),
         )
     return body
+
+
+def line_error_details(stored: dict[str, Any] | list[Any] | None) -> list[dict] | None:
+    """LINE's per-property complaints of a refusal (stored with the rest of its answer)."""
+    details = stored.get("details") if isinstance(stored, dict) else stored
+    if not isinstance(details, list):
+        return None
+    return [item for item in details if isinstance(item, dict)] or None
 
 
 def waiting_json(conversation: Conversation) -> dict[str, Any] | None:

@@ -52,6 +52,8 @@ class ChannelInput:
     # A waiting customer turns amber, then red, after these minutes; None keeps what is stored.
     waiting_amber_minutes: int | None = None
     waiting_red_minutes: int | None = None
+    # Quota units agents may push per UTC day; None: no daily budget (not "keep").
+    push_budget_per_day: int | None = None
 
 
 SECRET_FIELDS = ("secret", "access_token", "private_key")
@@ -64,7 +66,9 @@ PLAIN_FIELDS = (
     "plan",
     "waiting_amber_minutes",
     "waiting_red_minutes",
+    "push_budget_per_day",
 )
+MAX_PUSH_BUDGET = 10_000_000
 # The credentials each token mode takes; the form shows only the chosen mode's, and what is
 # entered for another mode is ignored (a browser without scripts shows and posts them all).
 MODE_CREDENTIALS: dict[str, TokenMode] = {
@@ -89,6 +93,10 @@ def _clean(data: ChannelInput) -> ChannelInput:
         raise ChannelInvalid(_("Give the channel a name of at most 120 characters."))
     if data.rate_limit is not None and not 1 <= data.rate_limit <= MAX_RATE_LIMIT:
         raise ChannelInvalid(_("The rate limit is a number of requests per minute, at least 1."))
+    if data.push_budget_per_day is not None and not (
+        0 <= data.push_budget_per_day <= MAX_PUSH_BUDGET
+    ):
+        raise ChannelInvalid(_("The daily push budget is a whole number, 0 or more."))
     if data.private_key:
         try:
             jwk = parse_private_jwk(data.private_key)
@@ -232,6 +240,7 @@ def describe(channel: Channel) -> dict[str, Any]:
         "rate_limit_per_minute": channel.rate_limit_per_minute,
         "waiting_amber_minutes": channel.waiting_amber_minutes,
         "waiting_red_minutes": channel.waiting_red_minutes,
+        "push_budget_per_day": channel.push_budget_per_day,
         "secret": mask(channel.secret),
         "access_token": mask(channel.access_token),
     }
@@ -249,6 +258,7 @@ def channel_json(channel: Channel) -> dict[str, Any]:
         "plan": channel.plan.value,
         "rate_limit_per_minute": channel.rate_limit_per_minute,
         "custom_rate_limit": channel.custom_rate_limit,
+        "push_budget_per_day": channel.push_budget_per_day,
         "token_mode": channel.token_mode.value,
         "secret": mask(channel.secret),
         "access_token": mask(channel.access_token),

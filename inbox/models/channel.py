@@ -67,6 +67,9 @@ class Channel(CreatedAtMixin, db.Model):
     waiting_red_minutes: Mapped[int] = mapped_column(
         default=WAITING_RED_MINUTES, server_default=sa.text(str(WAITING_RED_MINUTES))
     )
+    # At most this many quota units (one per recipient of each push request) pushed per UTC
+    # day; None: no daily budget, only LINE's monthly quota.
+    push_budget_per_day: Mapped[int | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     @property

@@ -83,7 +83,8 @@ class Message(CreatedAtMixin, db.Model):
     send_attempts: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     line_request_id: Mapped[str | None] = mapped_column(sa.String(64))
     error_message: Mapped[str | None] = mapped_column(sa.Text)
-    error_details: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    # LINE's whole answer to a refused send (LineError.as_dict: kind, status, details...).
+    error_details: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     # Raised by every change to the message, its attachment or its revisions: a browser that
     # holds two copies (an API answer and a live event, in either order) keeps the newer one.
     version: Mapped[int] = mapped_column(default=1, server_default=sa.text("1"))

@@ -20,7 +20,16 @@ from PIL import Image, ImageDraw, UnidentifiedImageError
 from inbox.extensions import db
 from inbox.media.storage import CHUNK_BYTES, TooLarge, media_store
 from inbox.models import Attachment, AttachmentState, Conversation, Message, User, utcnow
-from inbox.outgoing.service import CannotSend, Outgoing, SendMode, check_can_send, queue_messages
+from inbox.outgoing.guards import check_send_mode
+from inbox.outgoing.service import (
+    CannotSend,
+    Outgoing,
+    SendMode,
+    check_can_send,
+    queue_messages,
+    text_item,
+    validate_texts,
+)
 
 # LINE's limits for what it fetches from us.
 KINDS = {
@@ -107,9 +116,13 @@ def queue_media(
     *,
     preview: BinaryIO | None = None,
     mode: SendMode = SendMode.AUTO,
-) -> Message:
-    """Store an image or video, make its preview, and queue it like a text message."""
+    caption: str | None = None,
+) -> list[Message]:
+    """Store an image or video, make its preview, and queue it like a text message; a caption
+    goes as a text message after it, in the same LINE request (so one push, one quota unit)."""
     check_can_send(conversation)
+    captions = validate_texts([caption]) if caption is not None else []
+    check_send_mode(conversation, mode, 1 + len(captions))  # before the upload is stored
     if public_base() is None:
         raise CannotSend(
             str(_l("Sending media needs PUBLIC_BASE_URL, the https address LINE fetches it from.")),
@@ -155,15 +168,20 @@ def queue_media(
             "previewImageUrl": public_url(message.attachment, "preview"),
         }
 
-    (message,) = queue_messages(
-        conversation,
-        author,
-        [Outgoing(kind, payload_for, attachment=attachment)],
-        mode,
-        audit_details={
-            "file_name": attachment.file_name,
-            "content_type": content_type,
-            "size": size,
-        },
-    )
-    return message
+    try:
+        return queue_messages(
+            conversation,
+            author,
+            [Outgoing(kind, payload_for, attachment=attachment), *map(text_item, captions)],
+            mode,
+            audit_details={
+                "file_name": attachment.file_name,
+                "content_type": content_type,
+                "size": size,
+                "caption": bool(captions),
+            },
+        )
+    except CannotSend:  # refused after all (a token taken meanwhile): keep no orphan files
+        store.delete(original)
+        store.delete(stem + ".preview.jpg")
+        raise

@@ -32,9 +32,11 @@ from inbox.line.errors import (
 )
 from inbox.models import Conversation, DeliveryState, Message, utcnow
 from inbox.models import SendMode as UsedMode
-from inbox.outgoing.quota import forget_quota
+from inbox.outgoing.guards import check_budget, recipients
+from inbox.outgoing.modes import CannotSend, SendMode
+from inbox.outgoing.quota import forget_quota, spend_quota
 from inbox.outgoing.reply_tokens import take_reply_token
-from inbox.outgoing.service import CannotSend, SendMode, check_can_send
+from inbox.outgoing.service import check_can_send
 from inbox.realtime import announce
 
 log = logging.getLogger(__name__)
@@ -101,6 +103,15 @@ def _try_reply(client: LineClient, conversation: Conversation, chunk: list[Messa
 
 
 def _push(client: LineClient, conversation: Conversation, chunk: list[Message]) -> None:
+    # Queued as a reply that found no token after all, or waiting since before the budget
+    # ran out: the budget is checked again where the push is paid for.
+    reached = recipients(conversation) or 1
+    try:
+        if chunk[0].send_attempts == 0:
+            check_budget(conversation, reached)
+    except CannotSend as refusal:
+        _mark_failed(chunk, str(refusal))
+        return
     try:
         result = client.push(
             conversation.source_id,
@@ -108,6 +119,7 @@ def _push(client: LineClient, conversation: Conversation, chunk: list[Message]) 
             retry_key=chunk[0].retry_key,
         )
     except LineQuotaExceeded as error:
+        forget_quota(conversation.channel_id)
         _mark_failed(chunk, error.message, error)
         return
     except TRANSIENT_ERRORS as error:
@@ -128,7 +140,8 @@ def _push(client: LineClient, conversation: Conversation, chunk: list[Message]) 
         _mark_failed(chunk, error.message, error)
         return
     _mark_sent(chunk, UsedMode.PUSH, result)
-    forget_quota(conversation.channel_id)
+    if not result.already_accepted:
+        spend_quota(conversation.channel_id, reached)
 
 
 @handles("messages.send")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,21 +26,11 @@ from inbox.models import (
     User,
     utcnow,
 )
+from inbox.outgoing.guards import check_push_allowed, check_send_mode
+from inbox.outgoing.modes import CannotSend, SendMode
 from inbox.realtime import announce
 
 MAX_TEXT_LENGTH = 5000  # LINE's limit for a text message
-
-
-class SendMode(StrEnum):
-    AUTO = "auto"  # the free reply while a fresh token exists, else push
-    REPLY = "reply"
-    PUSH = "push"
-
-
-class CannotSend(Exception):
-    def __init__(self, reason: str, code: str) -> None:
-        super().__init__(reason)
-        self.code = code
 
 
 def check_can_send(conversation: Conversation) -> None:
@@ -85,6 +74,10 @@ class Outgoing:
     attachment: Attachment | None = None
 
 
+def text_item(text: str) -> Outgoing:
+    return Outgoing("text", lambda _message: {"type": "text", "text": text}, text=text)
+
+
 def queue_messages(
     conversation: Conversation,
     author: User,
@@ -96,9 +89,12 @@ def queue_messages(
     """Store the messages as pending and queue their sending, in one transaction.
 
     Messages sent together go out together: up to five per LINE request, each group with one
-    retry key for life, so no retry can ever deliver a group twice.
+    retry key for life, so no retry can ever deliver a group twice. Refused before anything
+    is stored when the mode cannot work now (reply without a token, a push over the quota or
+    the channel's daily budget).
     """
     check_can_send(conversation)
+    check_send_mode(conversation, mode, len(items))
     now = utcnow()
     messages: list[Message] = []
     for start in range(0, len(items), MAX_MESSAGES_PER_SEND):
@@ -149,10 +145,7 @@ def queue_texts(
 ) -> list[Message]:
     """Queue text messages (validated against LINE's limits first)."""
     check_can_send(conversation)
-    items = [
-        Outgoing("text", lambda _message, text=text: {"type": "text", "text": text}, text=text)
-        for text in validate_texts(texts)
-    ]
+    items = [text_item(text) for text in validate_texts(texts)]
     return queue_messages(
         conversation, author, items, mode, audit_details={"preview": preview(items[0].text)}
     )
@@ -202,6 +195,7 @@ def retry_failed(
             .order_by(Message.id)
         )
     )
+    check_push_allowed(message.conversation, len(group))  # a retry always pushes
     fresh_key = str(uuid.uuid4()) if uncertain else None
     for item in group:
         item.delivery_state = DeliveryState.PENDING

@@ -1,6 +1,8 @@
-// Answering: the reply composer (LINE's 5,000-unit limit, Enter sends, reply-or-push hint)
-// and the private note form (stays in the inbox, never sent to LINE).
+// Answering: the reply composer (LINE's 5,000-unit limit, Enter sends, what the send costs:
+// a free reply in green, a paid push in amber, a refusal in red), photos and videos through a
+// preview, and the private note form (stays in the inbox, never sent to LINE).
 import { $, api, formatNumber, guarded, t } from "./core.js";
+import { MediaPreview } from "./media_preview.js";
 
 const HINT_EVERY = 5000; // ms between composer-state refreshes while a conversation is open
 const TYPING_EVERY = 3000; // ms: at most one typing signal this often
@@ -24,6 +26,10 @@ export class Composer {
     this.count = $("composer-count");
     this.hint = $("composer-hint");
     this.error = $("composer-error");
+    this.replyOption = this.mode.querySelector('option[value="reply"]');
+    this.replyLabel = this.replyOption.textContent;
+    this.plan = { way: "none", text: "" };
+    this.preview = new MediaPreview(this);
     this.wire();
     setInterval(() => this.tick(), 1000);
     document.addEventListener("visibilitychange", () => {
@@ -49,7 +55,11 @@ export class Composer {
     });
     this.mode.addEventListener("change", () => this.showHint());
     this.file = $("composer-file");
-    this.file.addEventListener("change", () => this.sendFile());
+    this.file.addEventListener("change", () => {
+      const chosen = this.file.files[0];
+      this.file.value = ""; // choosing the same file again opens the preview again
+      if (chosen) this.preview.show(chosen);
+    });
     $("note-form")?.addEventListener("submit", (event) => {
       event.preventDefault();
       this.addNote();
@@ -61,6 +71,8 @@ export class Composer {
     if (this.conversationId) this.drafts.set(this.conversationId, this.text.value);
     this.conversationId = conversationId;
     this.text.value = this.drafts.get(conversationId) || "";
+    // Push costs money: a choice made for one chat never carries over to the next.
+    this.mode.value = "auto";
     if ($("note-text")) $("note-text").value = "";
     this.error.textContent = "";
     this.info = null;
@@ -130,32 +142,49 @@ export class Composer {
     this.mode.disabled = disabled;
     this.file.disabled = disabled;
     this.form.classList.toggle("is-disabled", disabled);
+    this.plan = reason ? { way: "none", text: reason } : this.sendPlan();
     this.updateCount();
-    this.hint.classList.toggle("hint-warning", Boolean(reason));
-    if (reason) {
-      this.hint.textContent = reason;
-      return;
-    }
-    if (!this.info) {
-      this.hint.textContent = "";
-      return;
-    }
-    const seconds = this.replySecondsLeft();
-    const mode = this.mode.value;
-    let text;
-    if (seconds > 0 && mode !== "push") text = t("hintReply", { seconds });
-    else if (mode === "reply") text = t("hintNoReply");
-    else text = this.pushHint();
-    this.hint.classList.toggle("hint-warning", mode === "reply" && seconds <= 0);
-    this.hint.textContent = text;
+    this.form.classList.toggle("is-push", this.plan.way === "push");
+    this.hint.className = `composer-hint hint-${this.plan.way}`;
+    this.hint.textContent = this.plan.text;
+    this.preview.update();
   }
 
-  pushHint() {
-    const quota = this.info.quota;
-    if (!quota) return t("hintPush");
-    if (quota.type === "none") return t("hintPushUnlimited");
-    if (quota.remaining !== null && quota.remaining !== undefined) return t("hintPushQuota", { count: quota.remaining });
-    return t("hintPush");
+  /** How the next send goes, as the server sees it: `{way: reply|push|none|unknown, text}`. */
+  sendPlan() {
+    if (!this.info) return { way: "unknown", text: "" };
+    const seconds = this.replySecondsLeft();
+    this.replyOption.disabled = seconds <= 0;
+    this.replyOption.textContent = seconds > 0 ? this.replyLabel : t("replyUnavailableOption");
+    const mode = this.mode.value;
+    if (mode !== "push" && seconds > 0) return { way: "reply", text: t("hintReply", { seconds }) };
+    if (mode === "reply") return { way: "none", text: t("hintReplyUnavailable") };
+    const refused = this.info.push?.refused;
+    if (refused) return { way: "none", text: mode === "auto" ? t("pushRefusedAuto", { reason: refused }) : refused };
+    return { way: "push", text: this.pushCost() };
+  }
+
+  /** What a push costs here: once per person it reaches, and what is left to spend. */
+  pushCost() {
+    const push = this.info.push || {};
+    const quota = push.quota ?? this.info.quota;
+    const known = quota && quota.remaining !== null && quota.remaining !== undefined;
+    const parts = [];
+    if (!push.chat || push.chat === "user") {
+      if (quota?.type === "none") parts.push(t("pushUnlimited"));
+      else parts.push(known ? t("pushUser", { count: quota.remaining }) : t("pushUserUnknown"));
+    } else {
+      parts.push(push.recipients ? t("pushGroup", { count: push.recipients }) : t("pushGroupUnknown"));
+      if (quota?.type === "none") parts.push(t("noMonthlyLimit"));
+      else parts.push(known ? t("quotaLeft", { count: quota.remaining }) : t("quotaUnknown"));
+    }
+    if (push.budget) parts.push(t("budgetLeft", { left: formatNumber(push.budget.remaining), limit: formatNumber(push.budget.limit) }));
+    return parts.join(" · ");
+  }
+
+  /** Whether the send control can be used now (a text or a photo). */
+  canSendNow() {
+    return Boolean(this.conversationId) && !this.text.disabled && this.plan.way !== "none";
   }
 
   updateCount() {
@@ -166,7 +195,7 @@ export class Composer {
     this.count.classList.toggle("over", over);
     this.count.classList.toggle("near", length > this.limit * 0.9);
     this.text.setAttribute("aria-invalid", String(over));
-    this.sendButton.disabled = this.text.disabled || over || !this.text.value.trim();
+    this.sendButton.disabled = !this.canSendNow() || over || !this.text.value.trim();
   }
 
   typing() {
@@ -201,27 +230,22 @@ export class Composer {
     }
   }
 
-  /** An image or video: LINE fetches it from the inbox's public link, so it goes as a file. */
-  async sendFile() {
+  /** An image or video the agent confirmed in the preview, with its optional caption. LINE
+   * fetches it from the inbox's public link, so it goes as a file; throws with the server's
+   * words when it is refused. False if the agent held it back (a colleague is answering). */
+  async sendFile(file, caption) {
     const id = this.conversationId;
-    const chosen = this.file.files[0];
-    if (!id || !chosen) return;
-    if (!(await this.beforeSend(id))) {
-      this.file.value = "";
-      return;
-    }
+    if (!id || !(await this.beforeSend(id))) return false;
     const form = new FormData();
-    form.append("file", chosen);
+    form.append("file", file);
     form.append("mode", this.mode.value);
+    if (caption.trim()) form.append("caption", caption);
     this.error.textContent = "";
-    this.hint.textContent = t("uploading", { name: chosen.name });
     try {
       const answer = await api(`/api/conversations/${id}/attachments`, { method: "POST", form });
       this.onSent(answer.messages);
-    } catch (error) {
-      this.error.textContent = error.message;
+      return true;
     } finally {
-      this.file.value = "";
       this.refresh();
     }
   }

@@ -230,7 +230,7 @@ function deliveryLine(message, onRetry) {
     message.line_request_id ? el("span", { class: "request-id", title: t("requestIdHelp") }, t("requestId"), " ", el("code", { textContent: message.line_request_id })) : null,
   );
   if (state !== "failed" && state !== "uncertain") return line;
-  const details = (message.error_details || []).map((detail) =>
+  const details = (Array.isArray(message.error_details) ? message.error_details : []).map((detail) =>
     el("li", { textContent: [detail.property, detail.message].filter(Boolean).join(": ") || JSON.stringify(detail) }));
   return el("div", { class: "delivery-block" }, line,
     el("div", { class: "delivery-error", role: "alert" },

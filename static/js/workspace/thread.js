@@ -22,6 +22,11 @@ export class Thread {
     // Pictures and players get their height late; keep the newest message in view meanwhile.
     this.list.addEventListener("load", () => this.keepPinned(), true);
     this.list.addEventListener("loadedmetadata", () => this.keepPinned(), true);
+    // A message that grows where it is (a failure's words and its Retry button) or a composer
+    // that grows (a longer hint, a taller box) must not push the newest out of sight.
+    const pin = new ResizeObserver(() => this.keepPinned());
+    pin.observe(this.list);
+    pin.observe(this.scroller);
     this.jump.addEventListener("click", () => this.scrollToEnd());
   }
 
@@ -167,7 +172,10 @@ export class Thread {
     const isNew = !this.nodes.has(message.id);
     const wasPinned = this.pinned;
     this.add([message]);
-    if (!isNew) return true;
+    if (!isNew) {
+      if (wasPinned) this.keepPinned();
+      return true;
+    }
     if (wasPinned) this.scrollToEnd();
     else if (message.direction !== "outgoing") this.jump.hidden = false;
     return true;

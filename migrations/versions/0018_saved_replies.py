@@ -1,7 +1,7 @@
 """Saved replies: the team's and each person's own, inserted into the composer by shortcut.
 
-Revision ID: 0021
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-11-30 14:10:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-11-30 14:10:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
