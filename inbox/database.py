@@ -43,23 +43,37 @@ def conflict_insert(table: sa.Table, dialect_name: str) -> postgresql.Insert | s
 
 
 def number_new_rows(session: Session, models: tuple[type, ...]) -> None:
-    """On SQLite, give the session's new rows of these models their ids before the flush.
+    """Give the session's new rows of these models their ids before the flush, so each
+    table's rows go in as one executemany that returns nothing.
 
-    SQLite cannot return a multi-row insert's ids in the rows' order, so SQLAlchemy inserts
-    rows it must learn ids for one statement at a time; rows that already have their ids go
-    in as one executemany per table. Safe only in a transaction that has already written:
-    it holds SQLite's one write lock, so no other writer can take the same ids meanwhile.
+    Rows without ids must be inserted with RETURNING. SQLite cannot return a multi-row
+    insert's ids in order, so SQLAlchemy inserts those rows one statement at a time; on
+    PostgreSQL it builds one statement with a placeholder per value, which psycopg parses
+    anew each time (it caches only short queries), where a short INSERT is prepared once.
+
+    On SQLite this is safe only in a transaction that has already written: it holds the one
+    write lock, so no other writer can take the same ids meanwhile. PostgreSQL's sequences
+    never hand out an id twice.
     """
-    if session.get_bind().dialect.name != "sqlite":
-        return  # PostgreSQL returns a multi-row insert's ids in order
+    dialect = session.get_bind().dialect.name
     for model in models:
         new = sorted(
             (row for row in session.new if type(row) is model and row.id is None),
             key=lambda row: sa.inspect(row).insert_order or 0,  # the order they were added
         )
-        if not new:
-            continue
-        table: sa.Table = model.__table__  # type: ignore[attr-defined]
-        highest = session.connection().scalar(sa.select(sa.func.max(table.c.id))) or 0
-        for offset, row in enumerate(new, start=1):
-            row.id = highest + offset
+        if new:
+            table: sa.Table = model.__table__  # type: ignore[attr-defined]
+            for row, row_id in zip(new, _new_ids(session, table, len(new), dialect), strict=True):
+                row.id = row_id
+
+
+def _new_ids(session: Session, table: sa.Table, count: int, dialect: str) -> list[int]:
+    connection = session.connection()
+    if dialect == "sqlite":
+        highest = connection.scalar(sa.select(sa.func.max(table.c.id))) or 0
+        return list(range(highest + 1, highest + count + 1))
+    sequence = sa.func.pg_get_serial_sequence(table.name, "id")
+    taken = connection.scalars(
+        sa.select(sa.func.nextval(sequence)).select_from(sa.func.generate_series(1, count))
+    )
+    return sorted(taken)
