@@ -139,6 +139,10 @@ def from_environment(instance_path: Path, given: Iterable[str] = ()) -> dict[str
         # says it is still there this often, and is forgotten a few missed heartbeats later.
         "PRESENCE_AWAY_MINUTES": _number_env("PRESENCE_AWAY_MINUTES", 5.0),
         "PRESENCE_HEARTBEAT_SECONDS": max(1.0, _number_env("PRESENCE_HEARTBEAT_SECONDS", 30.0)),
+        # Automatic routing and snoozes: how often the job worker looks for conversations to
+        # assign and snoozes that ended, and how long an offline agent keeps a waiting customer.
+        "ROUTING_SWEEP_SECONDS": max(5.0, _number_env("ROUTING_SWEEP_SECONDS", 30.0)),
+        "ROUTING_OFFLINE_GRACE_SECONDS": _number_env("ROUTING_OFFLINE_GRACE_SECONDS", 120.0),
     }
     if "SECRET_KEY" not in given:
         settings["SECRET_KEY"] = load_secret_key(instance_path)

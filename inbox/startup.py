@@ -8,6 +8,7 @@ from flask import Flask
 from flask_migrate import upgrade
 
 from inbox.channels.tokens import ensure_renewals
+from inbox.conversations.routing import ensure_sweep
 from inbox.ingest import release_leases, start_event_worker
 from inbox.jobs import start_worker
 
@@ -22,6 +23,7 @@ def prepare(app: Flask) -> None:
     with app.app_context():
         upgrade()
         ensure_renewals()  # automatic access tokens are renewed even with no traffic
+        ensure_sweep()  # routing and snoozes: assigning, reassigning, waking
     if app.config.get("LINE_SANDBOX"):
         from inbox import sandbox
 

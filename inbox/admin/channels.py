@@ -6,6 +6,8 @@ stored) and pages show the last four characters only.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -17,6 +19,7 @@ from inbox.channels.health import channels_in_trouble
 from inbox.channels.service import (
     MAX_PUSH_BUDGET,
     MAX_RATE_LIMIT,
+    MAX_ROUTING_CAP,
     MAX_WAITING_MINUTES,
     MODE_CREDENTIALS,
     ChannelInput,
@@ -32,10 +35,12 @@ from inbox.crypto import mask
 from inbox.extensions import db
 from inbox.models import (
     PLAN_RATE_LIMITS,
+    ROUTING_CAP,
     WAITING_AMBER_MINUTES,
     WAITING_RED_MINUTES,
     Channel,
     Plan,
+    RoutingMode,
     TokenMode,
 )
 
@@ -77,6 +82,7 @@ def _form_input() -> ChannelInput:
         budget = int(raw) if (raw := form.get("push_budget_per_day", "").strip()) else None
     except ValueError as exc:
         raise ChannelInvalid(_("The daily push budget is a whole number, 0 or more.")) from exc
+    routing_mode, routing_cap = _routing_fields(form)
     return ChannelInput(
         line_channel_id=form.get("line_channel_id", ""),
         name=form.get("name", ""),
@@ -90,7 +96,24 @@ def _form_input() -> ChannelInput:
         waiting_amber_minutes=amber,
         waiting_red_minutes=red,
         push_budget_per_day=budget,
+        routing_mode=routing_mode,
+        routing_cap=routing_cap,
     )
+
+
+def _routing_fields(form: Any) -> tuple[RoutingMode | None, int | None]:
+    """The routing mode and cap as entered; None for a field left out (kept as stored)."""
+    try:
+        mode = RoutingMode(raw) if (raw := form.get("routing_mode")) else None
+        cap = int(raw) if (raw := form.get("routing_cap", "").strip()) else None
+    except ValueError as exc:
+        raise ChannelInvalid(
+            _(
+                "The most open conversations per agent is a whole number from 1 to %(most)d.",
+                most=MAX_ROUTING_CAP,
+            )
+        ) from exc
+    return mode, cap
 
 
 def _render_form(channel: Channel | None, status: int = 200) -> ResponseReturnValue:
@@ -106,6 +129,9 @@ def _render_form(channel: Channel | None, status: int = 200) -> ResponseReturnVa
             max_rate_limit=MAX_RATE_LIMIT,
             max_waiting_minutes=MAX_WAITING_MINUTES,
             max_push_budget=MAX_PUSH_BUDGET,
+            routing_modes=list(RoutingMode),
+            max_routing_cap=MAX_ROUTING_CAP,
+            routing_cap_default=ROUTING_CAP,
             waiting_defaults=(WAITING_AMBER_MINUTES, WAITING_RED_MINUTES),
             mask=mask,
             renew_at=renew_at(channel) if channel else None,

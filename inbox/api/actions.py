@@ -13,12 +13,14 @@ from inbox.api.input import (
     json_object,
     text_field,
     text_list_field,
+    zoned_moment,
 )
 from inbox.api.routes import bp, conversation_or_404
 from inbox.api.serializers import conversation_json, message_json, user_brief
 from inbox.auth import roles_required
 from inbox.conversations.actions import add_note, leave_chat, update_conversation
 from inbox.conversations.queries import last_messages
+from inbox.conversations.snooze import snooze, unsnooze
 from inbox.extensions import db
 from inbox.line.errors import LineError
 from inbox.models import Conversation, ConversationStatus, Message, Role, User
@@ -156,6 +158,29 @@ def update(conversation_id: int) -> ResponseReturnValue:
         )
     except CannotSend as refusal:
         _refused(refusal)
+    return jsonify(_with_last_message(conversation))
+
+
+@bp.put("/conversations/<int:conversation_id>/snooze")
+@roles_required(Role.AGENT)
+def snooze_conversation(conversation_id: int) -> ResponseReturnValue:
+    """Snooze until `until` (ISO 8601 with its offset): pending until then, then open again
+    (or earlier when the customer writes)."""
+    conversation = conversation_or_404(conversation_id)
+    until = zoned_moment(text_field(json_object(), "until", _("Give the time as until.")), "until")
+    try:
+        snooze(conversation, until, actor=current_user._get_current_object())
+    except CannotSend as refusal:
+        _refused(refusal)
+    return jsonify(_with_last_message(conversation))
+
+
+@bp.delete("/conversations/<int:conversation_id>/snooze")
+@roles_required(Role.AGENT)
+def unsnooze_conversation(conversation_id: int) -> ResponseReturnValue:
+    """End the snooze now: the conversation is open again."""
+    conversation = conversation_or_404(conversation_id)
+    unsnooze(conversation, actor=current_user._get_current_object())
     return jsonify(_with_last_message(conversation))
 
 

@@ -132,6 +132,15 @@ def _conversation_paths() -> dict[str, Any]:
         },
     }
     note = obj({"text": {"type": "string", "minLength": 1}})
+    snooze = obj(
+        {
+            "until": {
+                "type": "string",
+                "format": "date-time",
+                "description": "ISO 8601 with its offset; within a year.",
+            }
+        }
+    )
     upload = {
         "multipart/form-data": {
             "schema": obj(
@@ -203,6 +212,24 @@ def _conversation_paths() -> dict[str, Any]:
                 conversation,
                 upload,
             )
+        },
+        "/api/conversations/{conversation_id}/snooze": {
+            "put": _operation(
+                "Snooze until a time: pending until then, open again at it or when the "
+                "customer writes",
+                *agents,
+                {200: ref("Conversation")},
+                (400, 403, 404, 409),
+                conversation,
+                _json(snooze, {"until": "2026-12-01T09:00:00+07:00"}),
+            ),
+            "delete": _operation(
+                "End the snooze now: open again",
+                *agents,
+                {200: ref("Conversation")},
+                (403, 404),
+                conversation,
+            ),
         },
         "/api/conversations/{conversation_id}/notes": {
             "post": _operation(

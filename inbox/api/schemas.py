@@ -155,6 +155,10 @@ CONVERSATION = obj(
                 " thresholds.",
             }
         ),
+        "snoozed_until": {
+            **MAYBE_MOMENT,
+            "description": "Snoozed (pending) until then; null when not snoozed.",
+        },
         "last_message": nullable(ref("Message")),
     }
 )
@@ -426,6 +430,7 @@ CONVERSATION["examples"] = [
         "bot_is_member": True,
         "last_activity_at": "2026-11-24T23:10:05.123000Z",
         "waiting_since": "2026-11-24T23:08:41.500000Z",
+        "snoozed_until": None,
         "waiting": {
             "since": "2026-11-24T23:08:41.500000Z",
             "amber_at": "2026-11-24T23:13:41.500000Z",

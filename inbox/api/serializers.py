@@ -182,6 +182,7 @@ def conversation_json(
         "last_activity_at": iso(conversation.last_activity_at),
         "waiting_since": iso(conversation.waiting_since),
         "waiting": waiting_json(conversation),
+        "snoozed_until": iso(conversation.snoozed_until),
         "last_message": message_json(last_message, viewer) if last_message else None,
     }
 

@@ -25,6 +25,7 @@ from inbox.models import (
     WAITING_RED_MINUTES,
     Channel,
     Plan,
+    RoutingMode,
     TokenMode,
 )
 
@@ -54,10 +55,19 @@ class ChannelInput:
     waiting_red_minutes: int | None = None
     # Quota units agents may push per UTC day; None: no daily budget (not "keep").
     push_budget_per_day: int | None = None
+    # Automatic routing (inbox.conversations.routing); None keeps what is stored.
+    routing_mode: RoutingMode | None = None
+    routing_cap: int | None = None
 
 
 SECRET_FIELDS = ("secret", "access_token", "private_key")
-KEPT_WHEN_BLANK = ("assertion_kid", "waiting_amber_minutes", "waiting_red_minutes")
+KEPT_WHEN_BLANK = (
+    "assertion_kid",
+    "waiting_amber_minutes",
+    "waiting_red_minutes",
+    "routing_mode",
+    "routing_cap",
+)
 PLAIN_FIELDS = (
     "line_channel_id",
     "name",
@@ -67,8 +77,11 @@ PLAIN_FIELDS = (
     "waiting_amber_minutes",
     "waiting_red_minutes",
     "push_budget_per_day",
+    "routing_mode",
+    "routing_cap",
 )
 MAX_PUSH_BUDGET = 10_000_000
+MAX_ROUTING_CAP = 1_000
 # The credentials each token mode takes; the form shows only the chosen mode's, and what is
 # entered for another mode is ignored (a browser without scripts shows and posts them all).
 MODE_CREDENTIALS: dict[str, TokenMode] = {
@@ -97,6 +110,13 @@ def _clean(data: ChannelInput) -> ChannelInput:
         0 <= data.push_budget_per_day <= MAX_PUSH_BUDGET
     ):
         raise ChannelInvalid(_("The daily push budget is a whole number, 0 or more."))
+    if data.routing_cap is not None and not 1 <= data.routing_cap <= MAX_ROUTING_CAP:
+        raise ChannelInvalid(
+            _(
+                "The most open conversations per agent is a whole number from 1 to %(most)d.",
+                most=MAX_ROUTING_CAP,
+            )
+        )
     if data.private_key:
         try:
             jwk = parse_private_jwk(data.private_key)
@@ -241,6 +261,8 @@ def describe(channel: Channel) -> dict[str, Any]:
         "waiting_amber_minutes": channel.waiting_amber_minutes,
         "waiting_red_minutes": channel.waiting_red_minutes,
         "push_budget_per_day": channel.push_budget_per_day,
+        "routing_mode": channel.routing_mode.value,
+        "routing_cap": channel.routing_cap,
         "secret": mask(channel.secret),
         "access_token": mask(channel.access_token),
     }

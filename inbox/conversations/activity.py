@@ -18,8 +18,10 @@ from flask_babel import gettext as _
 from inbox.audit import record
 from inbox.conversations.episodes import change_status, customer_returned
 from inbox.extensions import db
+from inbox.i18n import local_time
 from inbox.models import (
     ASSIGNMENT_CHANGED,
+    SNOOZE_CHANGED,
     STATUS_CHANGED,
     Conversation,
     ConversationStatus,
@@ -104,6 +106,7 @@ def set_status(
         details=details,
     )
     change_status(conversation, status, at)
+    conversation.snoozed_until = None  # a status chosen by hand (or by events) ends a snooze
     return _status_line(conversation, before, actor, at, reason)
 
 
@@ -145,6 +148,7 @@ def set_assignee(conversation: Conversation, assignee: User | None, *, actor: Us
     record(
         action,
         actor=actor,
+        actor_label=None if actor else "automatic routing",
         channel_id=conversation.channel_id,
         target=conversation,
         details={"from": conversation.assignee_id, "to": assignee.id if assignee else None, **more},
@@ -152,6 +156,30 @@ def set_assignee(conversation: Conversation, assignee: User | None, *, actor: Us
     conversation.assignee = assignee
     payload = {"from": person(previous), "to": person(assignee)}
     _line(conversation, ASSIGNMENT_CHANGED, payload, actor, utcnow())
+
+
+class SnoozeEnd(StrEnum):
+    """Why a snooze ended when no person ended it."""
+
+    TIME_UP = "time_up"
+    CUSTOMER_WROTE = "customer_wrote"
+
+
+def snooze_line(
+    conversation: Conversation,
+    *,
+    until: datetime | None,
+    actor: User | None,
+    at: datetime,
+    ended: SnoozeEnd | None = None,
+) -> Message:
+    """A snooze began (`until`), or ended: by a person, when its time came, or early because
+    the customer wrote."""
+    payload = {
+        "until": until.isoformat() if until else None,
+        "reason": ended.value if ended else None,
+    }
+    return _line(conversation, SNOOZE_CHANGED, payload, actor, at)
 
 
 # The sentences, in the viewer's language. The thread's script draws the same msgids
@@ -185,6 +213,14 @@ def _status_text(payload: dict[str, Any]) -> str:
 
 def _assignment_text(payload: dict[str, Any]) -> str:
     name, before, after = _name(payload.get("by")), payload.get("from"), payload.get("to")
+    if payload.get("by") is None and after is not None:  # no person: automatic routing
+        if before is not None:
+            return _(
+                "Reassigned automatically from %(previous)s to %(assignee)s",
+                previous=_name(before),
+                assignee=_name(after),
+            )
+        return _("Assigned automatically to %(assignee)s", assignee=_name(after))
     if after is None:
         return _("%(name)s unassigned %(previous)s", name=name, previous=_name(before))
     if before is not None:
@@ -199,6 +235,21 @@ def _assignment_text(payload: dict[str, Any]) -> str:
     return _("%(name)s assigned the conversation to %(assignee)s", name=name, assignee=_name(after))
 
 
+def _snooze_text(payload: dict[str, Any]) -> str:
+    if payload.get("reason") == SnoozeEnd.TIME_UP:
+        return _("Snooze ended")
+    if payload.get("reason") == SnoozeEnd.CUSTOMER_WROTE:
+        return _("Snooze ended: the customer wrote")
+    name, until = _name(payload.get("by")), payload.get("until")
+    if not until:
+        return _("%(name)s ended the snooze", name=name)
+    try:
+        moment = str(local_time(datetime.fromisoformat(until)).striptags())
+    except (TypeError, ValueError):
+        moment = str(until)
+    return _("%(name)s snoozed the conversation until %(time)s", name=name, time=moment)
+
+
 def activity_text(message: Message) -> str | None:
     """An activity line's sentence in the current language; None for any other message."""
     payload = message.payload if isinstance(message.payload, dict) else {}
@@ -206,4 +257,6 @@ def activity_text(message: Message) -> str | None:
         return _status_text(payload)
     if message.type == ASSIGNMENT_CHANGED:
         return _assignment_text(payload)
+    if message.type == SNOOZE_CHANGED:
+        return _snooze_text(payload)
     return None

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from inbox.conversations import routing, snooze
 from inbox.conversations.activity import reopened_by_customer
 from inbox.conversations.episodes import customer_wrote, latest_episode, latest_episodes
 from inbox.conversations.waiting import customers_wait
@@ -106,14 +107,15 @@ class Batch:
                 db.session.expire(conversation, ["unread_count"])
             self.unread.clear()
         # A chat the batch resolved after its customer wrote (a block, say) awaits nothing.
-        customers_wait(
-            {
-                chat: at
-                for chat, at in self.waits.values()
-                if chat.status is not ConversationStatus.RESOLVED
-            }
-        )
+        waiting = {
+            chat: at
+            for chat, at in self.waits.values()
+            if chat.status is not ConversationStatus.RESOLVED
+        }
+        customers_wait(waiting)
         self.waits.clear()
+        snooze.customer_wrote(waiting.items())
+        routing.route_soon(waiting)
         if self.fetches:  # flushed: the fetch jobs name the attachments' ids
             for attachment in self.fetches:
                 enqueue_fetch(attachment)

@@ -4,10 +4,12 @@ from inbox.models.audit import AuditEntry
 from inbox.models.channel import (
     AUTOMATIC_TOKEN_MODES,
     PLAN_RATE_LIMITS,
+    ROUTING_CAP,
     WAITING_AMBER_MINUTES,
     WAITING_RED_MINUTES,
     Channel,
     Plan,
+    RoutingMode,
     TokenMode,
 )
 from inbox.models.conversation import (
@@ -25,6 +27,7 @@ from inbox.models.line_api_call import LineApiCall
 from inbox.models.message import (
     ACTIVITY_TYPES,
     ASSIGNMENT_CHANGED,
+    SNOOZE_CHANGED,
     STATUS_CHANGED,
     Attachment,
     AttachmentState,
@@ -34,6 +37,7 @@ from inbox.models.message import (
     MessageRevision,
     SendMode,
 )
+from inbox.models.routing import AgentAbsence, RoutingTurn
 from inbox.models.saved_reply import SavedReply
 from inbox.models.types import from_line_millis, utcnow
 from inbox.models.user import ApiToken, Role, SignInFailure, User, UserRole
@@ -44,9 +48,12 @@ __all__ = [
     "ASSIGNMENT_CHANGED",
     "AUTOMATIC_TOKEN_MODES",
     "PLAN_RATE_LIMITS",
+    "ROUTING_CAP",
+    "SNOOZE_CHANGED",
     "STATUS_CHANGED",
     "WAITING_AMBER_MINUTES",
     "WAITING_RED_MINUTES",
+    "AgentAbsence",
     "ApiToken",
     "Attachment",
     "AttachmentState",
@@ -69,6 +76,8 @@ __all__ = [
     "Plan",
     "ReplyToken",
     "Role",
+    "RoutingMode",
+    "RoutingTurn",
     "SavedReply",
     "SendMode",
     "SignInFailure",

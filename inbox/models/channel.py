@@ -29,6 +29,16 @@ class TokenMode(StrEnum):
 
 AUTOMATIC_TOKEN_MODES = (TokenMode.V2_SHORT_LIVED, TokenMode.V21_JWT)
 
+
+class RoutingMode(StrEnum):
+    """Who gives a customer's new conversation its agent."""
+
+    MANUAL = "manual"  # agents take conversations themselves, or a person assigns them
+    ROUND_ROBIN = "round_robin"  # inbox.conversations.routing, among online agents in turn
+
+
+ROUTING_CAP = 10  # open conversations an agent holds before routing passes them by
+
 WAITING_AMBER_MINUTES = 5  # the thresholds a new channel starts with
 WAITING_RED_MINUTES = 15
 
@@ -70,6 +80,13 @@ class Channel(CreatedAtMixin, db.Model):
     # At most this many quota units (one per recipient of each push request) pushed per UTC
     # day; None: no daily budget, only LINE's monthly quota.
     push_budget_per_day: Mapped[int | None] = mapped_column()
+    routing_mode: Mapped[RoutingMode] = mapped_column(
+        enum_type(RoutingMode), default=RoutingMode.MANUAL, server_default=RoutingMode.MANUAL
+    )
+    # Round robin passes over an agent with this many open conversations of this channel.
+    routing_cap: Mapped[int] = mapped_column(
+        default=ROUTING_CAP, server_default=sa.text(str(ROUTING_CAP))
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     @property
@@ -79,6 +96,10 @@ class Channel(CreatedAtMixin, db.Model):
     @property
     def custom_rate_limit(self) -> bool:
         return self.rate_limit_per_minute != PLAN_RATE_LIMITS[self.plan]
+
+    @property
+    def routes_automatically(self) -> bool:
+        return self.routing_mode is RoutingMode.ROUND_ROBIN
 
     @property
     def webhook_path(self) -> str:

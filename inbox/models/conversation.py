@@ -101,6 +101,9 @@ class Conversation(CreatedAtMixin, db.Model):
     # The customer's oldest message since the last answer (None: nobody waits). Kept by
     # inbox.conversations.waiting as messages come and go, so the list reads it off the row.
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Snoozed: pending until then, when inbox.conversations.snooze opens it again (or earlier,
+    # when the customer writes). None: not snoozed.
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     channel: Mapped[Channel] = relationship()
     contact: Mapped[Contact | None] = relationship()

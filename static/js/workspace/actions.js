@@ -3,8 +3,9 @@ import { $, api, attempt, el, t } from "./core.js";
 import { conversationName } from "./list.js";
 
 export class ConversationActions {
-  constructor({ me, canAct, onUpdated, onTitle }) {
+  constructor({ me, canAct, snooze, onUpdated, onTitle }) {
     this.me = me;
+    this.snooze = snooze;
     this.onUpdated = onUpdated;
     this.onTitle = onTitle;
     this.agents = null;
@@ -51,6 +52,7 @@ export class ConversationActions {
     $("thread-subtitle").replaceChildren(el("span", { textContent: kind }), " · ", el("span", { textContent: conversation.channel.name }));
     this.status.value = conversation.status;
     this.status.dataset.status = conversation.status;
+    this.snooze?.show(conversation);
     await this.loadAgents();
     if (this.conversation !== conversation) return;
     this.fillAssignees(conversation.assignee);

@@ -3,6 +3,7 @@
 import { io } from "../../vendor/socket.io/socket.io.esm.min.js";
 import { $, api, attempt, guarded, showProblem, t } from "./core.js";
 import { ConversationActions } from "./actions.js";
+import { SnoozeControl } from "./snooze.js";
 import { Alerts } from "./alerts.js";
 import { Composer } from "./composer.js";
 import { WorkspaceLayout } from "./layout.js";
@@ -28,8 +29,9 @@ const alerts = new Alerts({ me, settings: boot.alerts, onOpen: (id) => openConve
 const list = new ConversationList({ boot, onOpen: (id) => openConversation(id, { push: true, focus: true }), onChange: syncAddress });
 const thread = new Thread({ me, onRetry: retry });
 const profile = new ProfilePanel({ canAct: boot.can_act, onLeft: conversationChanged });
+const snooze = new SnoozeControl({ canAct: boot.can_act, onUpdated: conversationChanged });
 const actions = new ConversationActions({
-  me, canAct: boot.can_act, onUpdated: conversationChanged, onTitle: (title) => alerts.setTitle(title),
+  me, canAct: boot.can_act, snooze, onUpdated: conversationChanged, onTitle: (title) => alerts.setTitle(title),
 });
 // Supervisors read: their page has no composer (only agents answer customers).
 const composer = boot.can_act ? new Composer({

@@ -1,5 +1,5 @@
 // One message of the thread, by type, and the one-line preview the list shows for it.
-import { avatar, el, formatBytes, formatDuration, isOwnUrl, t, timeElement } from "./core.js";
+import { avatar, el, formatBytes, formatDuration, fullDateTime, isOwnUrl, t, timeElement } from "./core.js";
 
 const MEDIA = new Set(["image", "video", "audio", "file"]);
 
@@ -54,6 +54,7 @@ function eventText(message, names = new Map()) {
     case "unsupported": return t("eventUnsupported", { type: payload.type || "?" });
     case "status_changed": return statusChangeText(payload);
     case "assignment_changed": return assignmentText(payload);
+    case "snooze_changed": return snoozeText(payload);
     default: return t("eventOther", { type: message.type });
   }
 }
@@ -80,13 +81,26 @@ function statusChangeText(payload) {
 
 function assignmentText(payload) {
   const name = personName(payload.by);
+  if (!payload.by && payload.to) {
+    return payload.from
+      ? t("activityReassignedAutomatically", { previous: personName(payload.from), assignee: personName(payload.to) })
+      : t("activityAssignedAutomatically", { assignee: personName(payload.to) });
+  }
   if (!payload.to) return t("activityUnassigned", { name, previous: personName(payload.from) });
   if (payload.from) return t("activityReassigned", { name, previous: personName(payload.from), assignee: personName(payload.to) });
   if (payload.by && payload.by.id === payload.to.id) return t("activityAssignedSelf", { name });
   return t("activityAssigned", { name, assignee: personName(payload.to) });
 }
 
-const ACTIVITY = new Set(["status_changed", "assignment_changed"]);
+function snoozeText(payload) {
+  if (payload.reason === "time_up") return t("activitySnoozeEnded");
+  if (payload.reason === "customer_wrote") return t("activitySnoozeEndedCustomer");
+  const name = personName(payload.by);
+  if (!payload.until) return t("activityUnsnoozed", { name });
+  return t("activitySnoozed", { name, time: fullDateTime(new Date(payload.until)) });
+}
+
+const ACTIVITY = new Set(["status_changed", "assignment_changed", "snooze_changed"]);
 
 // Message bodies -------------------------------------------------------------------------------
 
