@@ -8,8 +8,9 @@ the same server, in one run.
 
 Serves the app as `python app.py` does (Werkzeug's threaded server, the event worker and the
 live-update thread in one process), or with `--server gunicorn` as a team deploys it (gunicorn
-gthread 2 x 8 and one `flask jobs worker`, Redis between them; the sockets use WebSocket, as
-long-polling across two workers would need sticky sessions). In a second process, AGENTS
+gthread 2 x (AGENTS + 8) and one `flask jobs worker`, Redis between them; the sockets use
+WebSocket, each holding a worker thread while open, as long-polling across two workers would
+need sticky sessions). In a second process, AGENTS
 Socket.IO clients connect (one per agent, with their API tokens), a load thread posts
 BACKGROUND events a second as signed webhooks, and PROBES marked messages are posted one at
 a time: the latency is from the webhook's POST to the first agent socket that hears it. The
@@ -188,8 +189,13 @@ def main() -> None:
     args = parser.parse_args()
     app, url, channel_id, line_channel_id, tokens = build(args.database_url, args.agents)
     if args.server == "gunicorn":
-        processes, port = start_team(app, url, args.redis_url, "bench.live_updates:served_app()")
-        transport, served = "websocket", "gunicorn gthread 2 x 8 and one `flask jobs worker`"
+        # Every socket may land on one worker, and each holds a thread while it is open.
+        threads = args.agents + 8
+        processes, port = start_team(
+            app, url, args.redis_url, "bench.live_updates:served_app()", threads
+        )
+        transport = "websocket"
+        served = f"gunicorn gthread 2 x {threads} and one `flask jobs worker`"
     else:
         server, port = serve(app)
         worker = start_event_worker(app)

@@ -81,17 +81,20 @@ def process_env(database_url: str, instance: str) -> dict[str, str]:
     return env
 
 
-def start_team(app: Flask, database_url: str, redis_url: str, target: str) -> tuple[list, int]:
-    """The team deployment as processes: gunicorn gthread (2 workers x 8 threads) serving
+def start_team(
+    app: Flask, database_url: str, redis_url: str, target: str, threads: int = 8
+) -> tuple[list, int]:
+    """The team deployment as processes: gunicorn gthread (2 workers x `threads`) serving
     `target` (a factory, with the bench's baseline route) and one `flask jobs worker`, on the
-    bench's database and sharing its instance folder (its keys)."""
+    bench's database and sharing its instance folder (its keys). A WebSocket holds one of a
+    worker's threads for as long as it is open."""
     port = free_port()
     env = {
         **process_env(database_url, app.instance_path),
         "REDIS_URL": redis_url,
         "DEPLOYMENT_PREFIX": f"bench-{time.time_ns()}",
     }
-    web = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", "8"]
+    web = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", f"{threads}"]
     web += ["--workers", "2", "--bind", f"127.0.0.1:{port}", target]
     jobs = [sys.executable, "-m", "flask", "--app", "app", "jobs", "worker"]
     processes = [
