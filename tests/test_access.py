@@ -30,7 +30,15 @@ CHANNEL_CREDENTIALS = {
     "sandbox_line_data.not_found",
 }
 CHANNEL_TOKEN = {"sandbox_line_api.", "sandbox_line_data."}  # LINE's bearer channel tokens
-AGENTS_ONLY = {"api.update", "api.leave", "api.send", "api.send_media", "api.note", "api.retry"}
+AGENTS_ONLY = {
+    "api.update",
+    "api.bulk",
+    "api.leave",
+    "api.send",
+    "api.send_media",
+    "api.note",
+    "api.retry",
+}
 # Saved replies: agents insert them (admins also manage the team's); supervisors do not answer.
 AGENTS_ONLY |= {
     "api.saved_replies",
