@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from inbox.extensions import db
-from inbox.history.highlight import _needle, hit_spans
+from inbox.history.highlight import hit_spans, query_needle
 from inbox.history.search import matches
 from inbox.history.terms import query_parts
 from inbox.models import Contact, Conversation, Message, Role, User
@@ -33,7 +33,7 @@ def _readable_by(viewer: User, query: str) -> list[sa.ColumnElement[bool]]:
         return []
     current_text = sa.and_(
         *(
-            sa.func.lower(Message.text).contains(_needle(part), autoescape=True)
+            sa.func.lower(Message.text).contains(query_needle(part), autoescape=True)
             for part in query_parts(query)
         )
     )
