@@ -386,9 +386,10 @@ export class ConversationList {
           el("span", { class: "conv-name", textContent: name }),
           kind !== "user" ? el("span", { class: "chip", textContent: kind === "group" ? t("group") : t("room") }) : null,
           timeElement(conversation.last_activity_at)),
-        conversation.match
+        conversation.match?.message?.text
           ? hitSnippet(conversation.match)
-          : el("span", { class: "conv-preview", textContent: previewText(conversation.last_message, this.me) }),
+          // A file's name, a place or a sticker matched: the message as the list words it.
+          : el("span", { class: "conv-preview", textContent: previewText(conversation.match?.message ?? conversation.last_message, this.me) }),
         el("span", { class: "conv-meta" },
           conversation.waiting && conversation.status !== "resolved" ? waitingBadge(conversation.waiting) : null,
           el("span", { class: `status status-${conversation.status}`, textContent: t(`status_${conversation.status}`) }),
