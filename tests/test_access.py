@@ -32,6 +32,7 @@ CHANNEL_CREDENTIALS = {
 CHANNEL_TOKEN = {"sandbox_line_api.", "sandbox_line_data."}  # LINE's bearer channel tokens
 AGENTS_ONLY = {
     "api.update",
+    "api.bulk",
     "api.leave",
     "api.send",
     "api.send_media",

@@ -17,6 +17,8 @@ from inbox.api.input import LARGEST_ID
 from inbox.api.routes import bp
 from inbox.api.schemas import COMPONENTS, ID, TEXT, enum_of, nullable, obj, ref
 from inbox.auth import roles_required
+from inbox.conversations.bulk import ACTIONS as BULK_ACTIONS
+from inbox.conversations.bulk import MAX_BULK_IDS
 from inbox.models import ConversationStatus, Direction, Role
 from inbox.models.saved_reply import BODY_LENGTH, SHORTCUT_LENGTH, TITLE_LENGTH
 from inbox.outgoing import SendMode
@@ -99,7 +101,12 @@ def _conversation_paths() -> dict[str, Any]:
         _query("channel", DIGITS, "A channel's id."),
         _query("status", TEXT, "open, pending, resolved; comma-separated."),
         _query("assignee", TEXT, "me, none or a user id."),
-        _query("q", TEXT, "Contact and group names and LINE ids."),
+        _query(
+            "q",
+            TEXT,
+            "Contact and group names, LINE ids, and the words of messages the viewer may"
+            " read (Thai and Japanese too); each hit carries `match`.",
+        ),
         LIMIT,
         CURSOR,
     ]
@@ -140,6 +147,13 @@ def _conversation_paths() -> dict[str, Any]:
                 "description": "ISO 8601 with its offset; within a year.",
             }
         }
+    )
+    bulk = obj(
+        {
+            "ids": {"type": "array", "minItems": 1, "maxItems": MAX_BULK_IDS, "items": ID},
+            "action": {"type": "string", "enum": list(BULK_ACTIONS)},
+        },
+        {"assignee_id": {**nullable(ID), "description": "assign: a user id, or null."}},
     )
     upload = {
         "multipart/form-data": {
@@ -185,6 +199,15 @@ def _conversation_paths() -> dict[str, Any]:
                 conversation,
                 _json(change, {"status": "resolved", "assignee_id": None}),
             ),
+        },
+        "/api/conversations/bulk": {
+            "post": _operation(
+                "One action on many conversations; each id's outcome in `results`",
+                *agents,
+                {200: ref("BulkResults")},
+                (400, 403),
+                body=_json(bulk, {"ids": [12, 15, 19], "action": "resolve"}),
+            )
         },
         "/api/conversations/{conversation_id}/messages": {
             "get": _operation(

@@ -9,11 +9,10 @@ from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 
 from inbox.api.input import guard, is_row_id
-from inbox.api.serializers import conversation_detail_json, conversation_json, message_json
+from inbox.api.serializers import conversation_detail_json, conversation_list_json, message_json
 from inbox.auth import roles_required
 from inbox.conversations.queries import (
     ConversationFilters,
-    last_messages,
     list_conversations,
     thread_around,
     thread_page,
@@ -75,17 +74,11 @@ def conversation_or_404(conversation_id: int) -> Conversation:
 @roles_required(Role.AGENT, Role.SUPERVISOR)
 def conversations() -> ResponseReturnValue:
     """The inbox list, newest activity first; filters channel, status, assignee, q."""
+    filters = _filters()
     page, next_cursor = list_conversations(
-        _filters(), current_user, cursor=request.args.get("cursor"), limit=page_size()
+        filters, current_user, cursor=request.args.get("cursor"), limit=page_size()
     )
-    latest = last_messages([conversation.id for conversation in page.items])
-    return jsonify(
-        conversations=[
-            conversation_json(conversation, current_user, latest.get(conversation.id))
-            for conversation in page.items
-        ],
-        next_cursor=next_cursor,
-    )
+    return jsonify(conversation_list_json(page.items, current_user, next_cursor, filters.query))
 
 
 @bp.get("/conversations/<int:conversation_id>")

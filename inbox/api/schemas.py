@@ -160,7 +160,30 @@ CONVERSATION = obj(
             "description": "Snoozed (pending) until then; null when not snoozed.",
         },
         "last_message": nullable(ref("Message")),
-    }
+    },
+    {
+        "match": nullable(
+            {
+                **obj(
+                    {
+                        "message": ref("Message"),
+                        "spans": {
+                            "type": "array",
+                            "items": {
+                                "type": "array",
+                                "items": {"type": "integer", "minimum": 0},
+                                "minItems": 2,
+                                "maxItems": 2,
+                            },
+                        },
+                    }
+                ),
+                "description": "Searches only (`q`): the newest message whose words matched,"
+                " and the [start, end) ranges of its text that did, in UTF-16 code units;"
+                " null when the name or LINE id matched.",
+            }
+        )
+    },
 )
 
 GROUP_MEMBER = {
@@ -222,6 +245,23 @@ CONVERSATION_LIST = obj(
     {
         "conversations": {"type": "array", "items": ref("Conversation")},
         "next_cursor": MAYBE_TEXT,
+    }
+)
+
+BULK_RESULTS = obj(
+    {
+        "results": {
+            "type": "array",
+            "items": obj(
+                {"id": ID, "ok": {"type": "boolean"}},
+                {
+                    "conversation": ref("Conversation"),
+                    "error": {"type": "string", "enum": ["not_found", "unchanged"]},
+                    "message": TEXT,
+                },
+            ),
+        },
+        "changed": {"type": "integer", "minimum": 0},
     }
 )
 
@@ -367,6 +407,7 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "Messages": MESSAGES,
     "Composer": COMPOSER,
     "Agents": AGENTS,
+    "BulkResults": BULK_RESULTS,
     "SearchResults": SEARCH_RESULTS,
     "AuditEntries": AUDIT_ENTRIES,
     "ChannelHealth": CHANNEL_HEALTH,

@@ -8,7 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from inbox.conversations.queries import last_messages
+from inbox.conversations.search import Hit, newest_hits
 from inbox.conversations.waiting import waiting_times
+from inbox.history.highlight import utf16_spans
 from inbox.models import (
     Attachment,
     AttachmentState,
@@ -185,6 +188,33 @@ def conversation_json(
         "snoozed_until": iso(conversation.snoozed_until),
         "last_message": message_json(last_message, viewer) if last_message else None,
     }
+
+
+def hit_json(hit: Hit, viewer: User) -> dict[str, Any]:
+    """The message a search found in a conversation, and where its text matched (UTF-16
+    ranges, as the browser indexes text)."""
+    return {
+        "message": message_json(hit.message, viewer),
+        "spans": [list(span) for span in utf16_spans(hit.message.text or "", hit.spans)],
+    }
+
+
+def conversation_list_json(
+    conversations: list[Conversation], viewer: User, next_cursor: str | None, query: str | None
+) -> dict[str, Any]:
+    """A page of the list: each conversation with its last message and, for a search, the
+    newest message that matched (two queries for the page, whatever its size)."""
+    ids = [conversation.id for conversation in conversations]
+    latest = last_messages(ids)
+    hits = newest_hits(ids, query, viewer) if query and query.strip() else {}
+    rows = []
+    for conversation in conversations:
+        row = conversation_json(conversation, viewer, latest.get(conversation.id))
+        if query:
+            hit = hits.get(conversation.id)
+            row["match"] = hit_json(hit, viewer) if hit else None
+        rows.append(row)
+    return {"conversations": rows, "next_cursor": next_cursor}
 
 
 def group_json(conversation: Conversation) -> dict[str, Any]:

@@ -29,6 +29,14 @@ from inbox.realtime import announce
 MAX_NOTE_LENGTH = 10_000
 
 
+def check_assignable(assignee: User) -> None:
+    """Raise CannotSend unless conversations can be given to this person."""
+    if not assignee.has_role(Role.AGENT) or not assignee.is_active:
+        raise CannotSend(
+            str(_l("Conversations can be assigned to active agents only.")), "assignee"
+        )
+
+
 def update_conversation(
     conversation: Conversation,
     *,
@@ -39,10 +47,8 @@ def update_conversation(
 ) -> Conversation:
     """Change status and/or assignee; each real change is one audit entry and one line in the
     thread naming `actor`."""
-    if assignee is not None and (not assignee.has_role(Role.AGENT) or not assignee.is_active):
-        raise CannotSend(
-            str(_l("Conversations can be assigned to active agents only.")), "assignee"
-        )
+    if assignee is not None:
+        check_assignable(assignee)
     if status is not None:
         set_status(conversation, status, actor=actor)
     if unassign or assignee is not None:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from inbox.conversations.search import conversation_matches
 from inbox.extensions import db
-from inbox.models import ACTIVITY_TYPES, Contact, Conversation, ConversationStatus, Message, User
+from inbox.models import ACTIVITY_TYPES, Conversation, ConversationStatus, Message, User
 from inbox.pagination import Page, after, decode_cursor, encode_cursor, fetch_page
 
 
@@ -18,11 +19,6 @@ class ConversationFilters:
     statuses: tuple[ConversationStatus, ...] = ()
     assignee: str | None = None  # "me", "none", or a user id
     query: str | None = None
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _filtered(filters: ConversationFilters, viewer: User) -> sa.Select[tuple[Conversation]]:
@@ -37,17 +33,8 @@ def _filtered(filters: ConversationFilters, viewer: User) -> sa.Select[tuple[Con
         statement = statement.where(Conversation.assignee_id.is_(None))
     elif filters.assignee is not None:
         statement = statement.where(Conversation.assignee_id == int(filters.assignee))
-    if filters.query:
-        # LIKE, not word search: Thai and Japanese names have no spaces to split on.
-        pattern = _like_pattern(filters.query.strip())
-        contact = sa.orm.aliased(Contact)
-        statement = statement.outerjoin(contact, Conversation.contact_id == contact.id).where(
-            sa.or_(
-                contact.display_name.ilike(pattern, escape="\\"),
-                Conversation.title.ilike(pattern, escape="\\"),
-                Conversation.source_id.ilike(pattern, escape="\\"),
-            )
-        )
+    if filters.query and filters.query.strip():
+        statement = statement.where(conversation_matches(filters.query, viewer))
     return statement
 
 

@@ -23,7 +23,7 @@ def _normalised_with_origins(text: str) -> tuple[str, list[int]]:
     return "".join(pieces), origins
 
 
-def _needle(part: QueryPart) -> str:
+def query_needle(part: QueryPart) -> str:
     """The text a query part stands for: a word, or a spaceless run rebuilt from its pieces."""
     first, *rest = part.pieces
     return first + "".join(piece[1:] for piece in rest)
@@ -36,7 +36,7 @@ def hit_spans(text: str | None, query: str) -> list[tuple[int, int]]:
     folded, origins = _normalised_with_origins(text)
     spans: list[tuple[int, int]] = []
     for part in query_parts(query):
-        needle = _needle(part)
+        needle = query_needle(part)
         if part.prefix and not _spaceless(needle[0]):
             # A word typed so far: where a word starts with it (its letters, not mid-word).
             pattern = re.compile(r"(?<![^\W_])" + re.escape(needle))

@@ -12,8 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from inbox.api.serializers import conversation_detail_json, conversation_json, user_brief
-from inbox.conversations.queries import ConversationFilters, last_messages, list_conversations
+from inbox.api.serializers import conversation_detail_json, conversation_list_json, user_brief
+from inbox.conversations.queries import ConversationFilters, list_conversations
 from inbox.extensions import db
 from inbox.models import Channel, Conversation, ConversationStatus, Role, User
 
@@ -58,18 +58,15 @@ def view_name(requested: str | None, viewer: User) -> str:
 
 
 def first_page(viewer: User, view: str, query: str | None) -> dict[str, Any]:
-    """The list as `GET /api/conversations` would answer it for this tab and search."""
+    """The list as `GET /api/conversations` would answer it for this tab, or for a search,
+    which looks through every status (a search's hit hidden by the tab would be a dead end)."""
     chosen = VIEWS[view]
-    filters = ConversationFilters(statuses=chosen.status, assignee=chosen.assignee, query=query)
+    if query:
+        filters = ConversationFilters(query=query)
+    else:
+        filters = ConversationFilters(statuses=chosen.status, assignee=chosen.assignee)
     page, next_cursor = list_conversations(filters, viewer, cursor=None, limit=FIRST_PAGE_SIZE)
-    latest = last_messages([conversation.id for conversation in page.items])
-    return {
-        "conversations": [
-            conversation_json(conversation, viewer, latest.get(conversation.id))
-            for conversation in page.items
-        ],
-        "next_cursor": next_cursor,
-    }
+    return conversation_list_json(page.items, viewer, next_cursor, query)
 
 
 def bootstrap(

@@ -1,8 +1,11 @@
 // The conversation list: filter tabs, search, channel choice, infinite scroll, live rows.
 // It is a WAI-ARIA listbox of links: one row is the tab stop (roving tabindex), arrows, Home,
-// End, j and k move between rows, Enter or Space opens one; the open one is aria-selected.
+// End, j and k move between rows, Enter opens one (Space too, where rows cannot be selected for
+// bulk actions; there Space and x select the row); the open one is aria-selected.
+// A search looks through every status: the tabs step aside until it is cleared.
 import { $, api, avatar, debounce, el, fullDateTime, locale, onTick, safely, t, timeElement } from "./core.js";
 import { previewText } from "./messages.js";
+import { hitSnippet } from "./search_hits.js";
 
 const unit = (name) => new Intl.NumberFormat(locale, { style: "unit", unit: name, unitDisplay: "short" });
 const minutes = unit("minute");
@@ -65,7 +68,9 @@ export class ConversationList {
     this.list = $("conversation-list");
     this.status = $("list-status");
     this.rows = new Map();
+    this.selection = null; // set by the page where the viewer may act on several rows
     this.take(boot.list, true);
+    this.showSearchScope();
     this.wire();
     onTick((now) => this.tickWaiting(now));
   }
@@ -137,6 +142,9 @@ export class ConversationList {
     if (moves[event.key]) {
       event.preventDefault();
       moves[event.key]();
+    } else if (this.selection && (event.key === " " || event.key === "x" || event.code === "KeyX") && this.focusedId()) {
+      event.preventDefault();
+      this.selection.toggle(this.focusedId());
     } else if (event.key === " " && this.focusedId()) {
       event.preventDefault(); // a link ignores Space; a listbox option is chosen with it
       this.onOpen(this.focusedId());
@@ -198,7 +206,13 @@ export class ConversationList {
   }
 
   setView(view) {
-    if (!(view in this.views) || view === this.view) return;
+    if (!(view in this.views) || (view === this.view && !this.query)) return;
+    if (this.query) {
+      // Choosing a tab ends the search that had set the tabs aside.
+      $("search").value = "";
+      this.query = "";
+      this.showSearchScope();
+    }
     this.view = view;
     for (const tab of document.querySelectorAll("[data-view]")) {
       if (tab.dataset.view === view) tab.setAttribute("aria-current", "page");
@@ -225,12 +239,23 @@ export class ConversationList {
   setQuery(query) {
     if (query === this.query) return;
     this.query = query;
+    this.showSearchScope();
     this.onChange();
     this.reload();
   }
 
+  /** While searching, the results come from every status: the tabs say they do not apply. */
+  showSearchScope() {
+    const searching = Boolean(this.query);
+    document.querySelector(".tabs")?.classList.toggle("searching", searching);
+    const scope = $("search-scope");
+    if (scope) scope.hidden = !searching;
+  }
+
   params(cursor) {
-    const params = new URLSearchParams({ ...this.views[this.view], limit: this.pageSize });
+    // A search looks through every status and assignee: a hit hidden by the tab is a dead end.
+    const tab = this.query ? {} : this.views[this.view];
+    const params = new URLSearchParams({ ...tab, limit: this.pageSize });
     if (this.query) params.set("q", this.query);
     if (this.channel) params.set("channel", this.channel);
     if (cursor) params.set("cursor", cursor);
@@ -270,12 +295,13 @@ export class ConversationList {
 
   /** Whether a conversation belongs in the current tab, search and channel. */
   matches(conversation) {
-    const params = this.views[this.view];
+    const params = this.query ? {} : this.views[this.view];
     if (params.status && !params.status.split(",").includes(conversation.status)) return false;
     if (params.assignee === "me" && conversation.assignee?.id !== this.me.id) return false;
     if (params.assignee === "none" && conversation.assignee) return false;
     if (this.channel && String(conversation.channel.id) !== this.channel) return false;
-    if (this.query) {
+    if (this.query && !this.items.has(conversation.id)) {
+      // Words of its messages are the server's to match; a live row joins by its name only.
       const needle = this.query.toLocaleLowerCase();
       const haystack = `${conversation.name || ""} ${conversation.source?.id || ""}`.toLocaleLowerCase();
       if (!haystack.includes(needle)) return false;
@@ -288,7 +314,11 @@ export class ConversationList {
     const known = this.items.has(conversation.id);
     const previous = this.items.get(conversation.id);
     // PATCH and leave answers carry no last_message: the row keeps the one it had.
-    conversation = { ...conversation, last_message: conversation.last_message ?? previous?.last_message ?? null };
+    conversation = {
+      ...conversation,
+      last_message: conversation.last_message ?? previous?.last_message ?? null,
+      match: conversation.match ?? previous?.match,
+    };
     if (conversation.id === this.activeId) conversation.unread_count = 0;
     if (!this.matches(conversation)) {
       if (!known) return;
@@ -330,6 +360,7 @@ export class ConversationList {
       return row;
     });
     for (const id of [...this.rows.keys()]) if (!this.items.has(id)) this.rows.delete(id);
+    this.selection?.keepOnly(this.items);
     this.list.replaceChildren(...nodes);
     this.markTabStop();
     if (focused && document.activeElement === document.body) this.focusRow(focused);
@@ -355,7 +386,10 @@ export class ConversationList {
           el("span", { class: "conv-name", textContent: name }),
           kind !== "user" ? el("span", { class: "chip", textContent: kind === "group" ? t("group") : t("room") }) : null,
           timeElement(conversation.last_activity_at)),
-        el("span", { class: "conv-preview", textContent: previewText(conversation.last_message, this.me) }),
+        conversation.match?.message?.text
+          ? hitSnippet(conversation.match)
+          // A file's name, a place or a sticker matched: the message as the list words it.
+          : el("span", { class: "conv-preview", textContent: previewText(conversation.match?.message ?? conversation.last_message, this.me) }),
         el("span", { class: "conv-meta" },
           conversation.waiting && conversation.status !== "resolved" ? waitingBadge(conversation.waiting) : null,
           el("span", { class: `status status-${conversation.status}`, textContent: t(`status_${conversation.status}`) }),
@@ -364,6 +398,9 @@ export class ConversationList {
           conversation.bot_is_member === false ? el("span", { class: "chip muted", textContent: t("accountLeft") }) : null)),
       unread ? el("span", { class: "unread", "aria-label": t("unreadCount", { count: unread }), textContent: unread > 99 ? "99+" : String(unread) }) : null,
     );
-    return el("li", { role: "none" }, link);
+    if (!this.selection) return el("li", { role: "none" }, link);
+    const selected = this.selection.has(conversation.id);
+    return el("li", { role: "none", class: selected ? "selectable selected" : "selectable" },
+      this.selection.checkbox(conversation, name), link);
   }
 }

@@ -11,6 +11,7 @@ import { ConversationList } from "./list.js";
 import { Presence } from "./presence.js";
 import { ProfilePanel } from "./profile.js";
 import { SavedReplies } from "./saved_replies.js";
+import { Selection } from "./selection.js";
 import { KeyboardShortcuts } from "./shortcuts.js";
 import { Thread } from "./thread.js";
 
@@ -27,6 +28,8 @@ const presence = new Presence({
 
 const alerts = new Alerts({ me, settings: boot.alerts, onOpen: (id) => openConversation(id, { push: true, focus: true }) });
 const list = new ConversationList({ boot, onOpen: (id) => openConversation(id, { push: true, focus: true }), onChange: syncAddress });
+// Agents choose several rows and act on them together; supervisors read.
+if (boot.can_act) guarded("selection", () => { list.selection = new Selection({ list, me, onUpdated: conversationChanged, announce }); list.render(); });
 const thread = new Thread({ me, onRetry: retry });
 const profile = new ProfilePanel({ canAct: boot.can_act, onLeft: conversationChanged });
 const snooze = new SnoozeControl({ canAct: boot.can_act, onUpdated: conversationChanged });
