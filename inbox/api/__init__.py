@@ -2,6 +2,7 @@
 
 from inbox.api import (
     actions,  # noqa: F401 - the write routes join the blueprint
+    labels,  # noqa: F401 - and /api/labels
     openapi,  # noqa: F401 - and GET /api/openapi.json
     saved_replies,  # noqa: F401 - and /api/saved-replies
 )

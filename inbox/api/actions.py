@@ -29,7 +29,7 @@ from inbox.outgoing.media import queue_media
 from inbox.outgoing.service import check_can_send
 
 
-def _with_last_message(conversation: Conversation) -> dict:
+def with_last_message(conversation: Conversation) -> dict:
     """A conversation as the list shows it, so clients can replace their row with it."""
     latest = last_messages([conversation.id]).get(conversation.id)
     return conversation_json(conversation, current_user, latest)
@@ -156,7 +156,7 @@ def update(conversation_id: int) -> ResponseReturnValue:
         )
     except CannotSend as refusal:
         _refused(refusal)
-    return jsonify(_with_last_message(conversation))
+    return jsonify(with_last_message(conversation))
 
 
 @bp.post("/conversations/<int:conversation_id>/notes")
@@ -190,7 +190,7 @@ def leave(conversation_id: int) -> ResponseReturnValue:
         )
         response.status_code = 502
         return response
-    return jsonify(_with_last_message(conversation))
+    return jsonify(with_last_message(conversation))
 
 
 @bp.get("/conversations/<int:conversation_id>/composer")

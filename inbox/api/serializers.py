@@ -16,6 +16,7 @@ from inbox.models import (
     Contact,
     Conversation,
     Direction,
+    Label,
     Message,
     Role,
     SourceType,
@@ -162,6 +163,10 @@ def waiting_json(conversation: Conversation) -> dict[str, Any] | None:
     return {"since": iso(times.since), "amber_at": iso(times.amber_at), "red_at": iso(times.red_at)}
 
 
+def label_json(label: Label) -> dict[str, Any]:
+    return {"id": label.id, "name": label.name, "colour": label.colour.value}
+
+
 def conversation_json(
     conversation: Conversation, viewer: User, last_message: Message | None = None
 ) -> dict[str, Any]:
@@ -182,6 +187,7 @@ def conversation_json(
         "last_activity_at": iso(conversation.last_activity_at),
         "waiting_since": iso(conversation.waiting_since),
         "waiting": waiting_json(conversation),
+        "labels": [label_json(label) for label in conversation.labels],
         "last_message": message_json(last_message, viewer) if last_message else None,
     }
 

@@ -1,4 +1,5 @@
-"""Activity lines: what happened to a conversation (status, assignment), said in its thread.
+"""Activity lines: what happened to a conversation (status, assignment, labels), said in its
+thread.
 
 Each is a message with direction `event`, so it pages, exports and shows in transcripts with
 the rest, in the same transaction as the change it tells of. It stores what happened (kind,
@@ -20,10 +21,12 @@ from inbox.conversations.episodes import change_status, customer_returned
 from inbox.extensions import db
 from inbox.models import (
     ASSIGNMENT_CHANGED,
+    LABELS_CHANGED,
     STATUS_CHANGED,
     Conversation,
     ConversationStatus,
     Direction,
+    Label,
     Message,
     User,
     utcnow,
@@ -154,6 +157,15 @@ def set_assignee(conversation: Conversation, assignee: User | None, *, actor: Us
     _line(conversation, ASSIGNMENT_CHANGED, payload, actor, utcnow())
 
 
+def label_line(conversation: Conversation, label: Label, actor: User, *, added: bool) -> Message:
+    """A label put on or taken off; the line keeps the label's name then, as it keeps people's."""
+    payload = {
+        "action": "added" if added else "removed",
+        "label": {"id": label.id, "name": label.name, "colour": label.colour.value},
+    }
+    return _line(conversation, LABELS_CHANGED, payload, actor, utcnow())
+
+
 # The sentences, in the viewer's language. The thread's script draws the same msgids
 # (templates/workspace/_strings.html); these are for exports.
 
@@ -199,6 +211,13 @@ def _assignment_text(payload: dict[str, Any]) -> str:
     return _("%(name)s assigned the conversation to %(assignee)s", name=name, assignee=_name(after))
 
 
+def _labels_text(payload: dict[str, Any]) -> str:
+    name, label = _name(payload.get("by")), _name(payload.get("label"))
+    if payload.get("action") == "removed":
+        return _("%(name)s removed the label %(label)s", name=name, label=label)
+    return _("%(name)s added the label %(label)s", name=name, label=label)
+
+
 def activity_text(message: Message) -> str | None:
     """An activity line's sentence in the current language; None for any other message."""
     payload = message.payload if isinstance(message.payload, dict) else {}
@@ -206,4 +225,6 @@ def activity_text(message: Message) -> str | None:
         return _status_text(payload)
     if message.type == ASSIGNMENT_CHANGED:
         return _assignment_text(payload)
+    if message.type == LABELS_CHANGED:
+        return _labels_text(payload)
     return None

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from inbox.extensions import db
-from inbox.models import ACTIVITY_TYPES, Contact, Conversation, ConversationStatus, Message, User
+from inbox.models import (
+    ACTIVITY_TYPES,
+    Contact,
+    Conversation,
+    ConversationStatus,
+    Message,
+    User,
+    conversation_labels,
+    utcnow,
+)
 from inbox.pagination import Page, after, decode_cursor, encode_cursor, fetch_page
 
 
@@ -18,6 +28,8 @@ class ConversationFilters:
     statuses: tuple[ConversationStatus, ...] = ()
     assignee: str | None = None  # "me", "none", or a user id
     query: str | None = None
+    label_id: int | None = None
+    waiting_minutes: int | None = None  # the customer has waited at least this long
 
 
 def _like_pattern(text: str) -> str:
@@ -37,6 +49,16 @@ def _filtered(filters: ConversationFilters, viewer: User) -> sa.Select[tuple[Con
         statement = statement.where(Conversation.assignee_id.is_(None))
     elif filters.assignee is not None:
         statement = statement.where(Conversation.assignee_id == int(filters.assignee))
+    if filters.label_id is not None:
+        statement = statement.where(
+            sa.exists().where(
+                conversation_labels.c.label_id == filters.label_id,
+                conversation_labels.c.conversation_id == Conversation.id,
+            )
+        )
+    if filters.waiting_minutes is not None:
+        cutoff = utcnow() - timedelta(minutes=filters.waiting_minutes)
+        statement = statement.where(Conversation.waiting_since <= cutoff)
     if filters.query:
         # LIKE, not word search: Thai and Japanese names have no spaces to split on.
         pattern = _like_pattern(filters.query.strip())
@@ -59,6 +81,7 @@ def list_conversations(
         joinedload(Conversation.channel),
         joinedload(Conversation.contact),
         joinedload(Conversation.assignee),
+        selectinload(Conversation.labels),
     )
     if cursor:
         statement = statement.where(

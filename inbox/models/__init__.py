@@ -21,10 +21,12 @@ from inbox.models.conversation import (
     SourceType,
 )
 from inbox.models.job import Job, JobState
+from inbox.models.label import Label, LabelColour, conversation_labels
 from inbox.models.line_api_call import LineApiCall
 from inbox.models.message import (
     ACTIVITY_TYPES,
     ASSIGNMENT_CHANGED,
+    LABELS_CHANGED,
     STATUS_CHANGED,
     Attachment,
     AttachmentState,
@@ -43,6 +45,7 @@ __all__ = [
     "ACTIVITY_TYPES",
     "ASSIGNMENT_CHANGED",
     "AUTOMATIC_TOKEN_MODES",
+    "LABELS_CHANGED",
     "PLAN_RATE_LIMITS",
     "STATUS_CHANGED",
     "WAITING_AMBER_MINUTES",
@@ -63,6 +66,8 @@ __all__ = [
     "FollowState",
     "Job",
     "JobState",
+    "Label",
+    "LabelColour",
     "LineApiCall",
     "Message",
     "MessageRevision",
@@ -78,6 +83,7 @@ __all__ = [
     "UserRole",
     "WebhookEvent",
     "WebhookRejection",
+    "conversation_labels",
     "from_line_millis",
     "utcnow",
 ]

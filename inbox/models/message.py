@@ -25,7 +25,8 @@ class Direction(StrEnum):
 # Activity lines (direction EVENT): what people, or the inbox itself, did to the conversation.
 STATUS_CHANGED = "status_changed"
 ASSIGNMENT_CHANGED = "assignment_changed"
-ACTIVITY_TYPES = frozenset({STATUS_CHANGED, ASSIGNMENT_CHANGED})
+LABELS_CHANGED = "labels_changed"
+ACTIVITY_TYPES = frozenset({STATUS_CHANGED, ASSIGNMENT_CHANGED, LABELS_CHANGED})
 
 
 class DeliveryState(StrEnum):

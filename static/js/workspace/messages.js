@@ -54,6 +54,9 @@ function eventText(message, names = new Map()) {
     case "unsupported": return t("eventUnsupported", { type: payload.type || "?" });
     case "status_changed": return statusChangeText(payload);
     case "assignment_changed": return assignmentText(payload);
+    case "labels_changed":
+      return t(payload.action === "removed" ? "activityLabelRemoved" : "activityLabelAdded",
+        { name: personName(payload.by), label: payload.label?.name || t("someone") });
     default: return t("eventOther", { type: message.type });
   }
 }
@@ -86,7 +89,7 @@ function assignmentText(payload) {
   return t("activityAssigned", { name, assignee: personName(payload.to) });
 }
 
-const ACTIVITY = new Set(["status_changed", "assignment_changed"]);
+const ACTIVITY = new Set(["status_changed", "assignment_changed", "labels_changed"]);
 
 // Message bodies -------------------------------------------------------------------------------
 
