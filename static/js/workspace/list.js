@@ -2,6 +2,7 @@
 // It is a WAI-ARIA listbox of links: one row is the tab stop (roving tabindex), arrows, Home,
 // End, j and k move between rows, Enter or Space opens one; the open one is aria-selected.
 import { $, api, avatar, debounce, el, fullDateTime, locale, onTick, safely, t, timeElement } from "./core.js";
+import { labelChip } from "./labels.js";
 import { previewText } from "./messages.js";
 
 const unit = (name) => new Intl.NumberFormat(locale, { style: "unit", unit: name, unitDisplay: "short" });
@@ -49,12 +50,12 @@ export function conversationName(conversation) {
 }
 
 export class ConversationList {
-  constructor({ boot, onOpen, onChange }) {
+  constructor({ boot, filters, onOpen, onChange }) {
     this.me = boot.me;
     this.views = boot.views;
     this.view = boot.view;
     this.query = boot.query;
-    this.channel = "";
+    this.filters = filters; // the filter bar (filters.js): channel, label, waiting, assignee
     this.multiChannel = boot.channels.length > 1;
     this.pageSize = boot.page_size;
     this.onOpen = onOpen;
@@ -102,10 +103,6 @@ export class ConversationList {
     $("list-search").addEventListener("submit", (event) => {
       event.preventDefault();
       this.setQuery(search.value.trim());
-    });
-    $("channel-filter")?.addEventListener("change", (event) => {
-      this.channel = event.target.value;
-      this.reload();
     });
     new IntersectionObserver((entries) => {
       if (entries.some((entry) => entry.isIntersecting)) this.loadMore();
@@ -205,6 +202,7 @@ export class ConversationList {
       else tab.removeAttribute("aria-current");
     }
     this.showCurrentTab();
+    this.filters?.followView(this.views[view]);
     this.onChange();
     this.reload();
   }
@@ -232,7 +230,7 @@ export class ConversationList {
   params(cursor) {
     const params = new URLSearchParams({ ...this.views[this.view], limit: this.pageSize });
     if (this.query) params.set("q", this.query);
-    if (this.channel) params.set("channel", this.channel);
+    this.filters?.addTo(params, this.views[this.view]);
     if (cursor) params.set("cursor", cursor);
     return params;
   }
@@ -274,7 +272,7 @@ export class ConversationList {
     if (params.status && !params.status.split(",").includes(conversation.status)) return false;
     if (params.assignee === "me" && conversation.assignee?.id !== this.me.id) return false;
     if (params.assignee === "none" && conversation.assignee) return false;
-    if (this.channel && String(conversation.channel.id) !== this.channel) return false;
+    if (this.filters && !this.filters.matches(conversation, params)) return false;
     if (this.query) {
       const needle = this.query.toLocaleLowerCase();
       const haystack = `${conversation.name || ""} ${conversation.source?.id || ""}`.toLocaleLowerCase();
@@ -333,7 +331,8 @@ export class ConversationList {
     this.list.replaceChildren(...nodes);
     this.markTabStop();
     if (focused && document.activeElement === document.body) this.focusRow(focused);
-    this.status.textContent = ordered.length ? "" : this.query ? t("noMatches", { query: this.query }) : t("emptyView");
+    const empty = this.query ? t("noMatches", { query: this.query }) : this.filters?.active() ? t("noFilterMatches") : t("emptyView");
+    this.status.textContent = ordered.length ? "" : empty;
     $("list-more").hidden = !this.nextCursor;
   }
 
@@ -361,6 +360,7 @@ export class ConversationList {
           el("span", { class: `status status-${conversation.status}`, textContent: t(`status_${conversation.status}`) }),
           el("span", { class: "conv-assignee", textContent: assignee }),
           this.multiChannel ? el("span", { class: "conv-channel", textContent: conversation.channel.name }) : null,
+          ...(conversation.labels || []).map((label) => labelChip(label)),
           conversation.bot_is_member === false ? el("span", { class: "chip muted", textContent: t("accountLeft") }) : null)),
       unread ? el("span", { class: "unread", "aria-label": t("unreadCount", { count: unread }), textContent: unread > 99 ? "99+" : String(unread) }) : null,
     );
