@@ -8,6 +8,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from inbox.admin.blueprint import bp
 from inbox.auth import roles_required
@@ -82,10 +83,11 @@ def delete_label(label_id: int) -> ResponseReturnValue:
     name, count = label.name, service.usage_counts().get(label.id, 0)
     service.delete_label(label)
     flash(
-        _(
-            "Deleted the label “%(name)s”; it came off %(count)d conversation(s).",
+        ngettext(
+            "Deleted the label “%(name)s”; it came off %(num)d conversation.",
+            "Deleted the label “%(name)s”; it came off %(num)d conversations.",
+            count,
             name=name,
-            count=count,
         ),
         "info",
     )
