@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from inbox.conversations.activity import activity_text
 from inbox.conversations.episodes import change_status
-from inbox.extensions import db
+from inbox.extensions import db, socketio
 from inbox.labels import service
 from inbox.models import (
     LABELS_CHANGED,
@@ -373,3 +373,26 @@ def test_reports_break_requests_down_per_label(client, make) -> None:
     assert table[0][:4] == ["label_id", "label", "conversations_opened", "resolved"]
     assert table[3] == [str(vip.id), "VIP", "2", "2", "7200", "10800"]
     assert table[4][:4] == ["", "No label", "1", "1"]
+
+
+def test_other_agents_see_labels_change_live(client, make, app) -> None:
+    conversation = chat(client, make.channel(), "U" + "e" * 32)
+    vip = label("VIP", "green")
+    _agent, headers = bearer(make, display_name="Nok")
+    colleague = socketio.test_client(app, auth={"token": make.token(make.user(Role.AGENT))})
+    try:
+        flush_live_updates()
+        colleague.get_received()
+        client.post(
+            f"/api/conversations/{conversation.id}/labels",
+            json={"label_id": vip.id},
+            headers=headers,
+        )
+        flush_live_updates()
+        got = colleague.get_received()
+    finally:
+        colleague.disconnect()
+    rows = [item["args"][0] for item in got if item["name"] == "conversation"]
+    assert rows[-1]["labels"] == [{"id": vip.id, "name": "VIP", "colour": "green"}]
+    lines = [item["args"] for item in got if item["name"] == "message"]
+    assert lines[-1]["type"] == LABELS_CHANGED and lines[-1]["payload"]["action"] == "added"

@@ -96,3 +96,8 @@ def test_admin_defines_labels_from_the_channels_page(
     )
     page_problems.remove(refused)  # the browser logs the refusal the page shows
     page.screenshot(path=SCREENSHOTS / "labels-admin.png", full_page=True)
+    page.goto(line_sandbox.base_url + "/reports")
+    table = page.get_by_role("table", name="Labels")
+    expect(table).to_contain_text("ลูกค้า VIP <b>")
+    expect(table).to_contain_text("No label")
+    table.screenshot(path=SCREENSHOTS / "labels-report.png")
