@@ -51,6 +51,8 @@ AGENTS_ONLY |= {
     "api.expand_saved_reply",
     "replies.",
 }
+# Labels: agents put them on conversations; admins define them.
+AGENTS_ONLY |= {"api.add_conversation_label", "api.remove_conversation_label"}
 # Supervisors and admins: every channel's history.
 SUPERVISORS_ONLY = {
     "api.history_search",
@@ -63,6 +65,7 @@ SUPERVISORS_ONLY = {
 # Admins only: every page under /admin (channels, their status and buttons, users) and the
 # admin APIs.
 ADMINS_ONLY = {"admin.", "api.channel_health_json"}
+ADMINS_ONLY |= {"api.create_label", "api.update_label", "api.delete_label"}
 EVERY_ROLE = {
     "home.",
     "api.",

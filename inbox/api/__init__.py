@@ -3,6 +3,7 @@
 from inbox.api import (
     actions,  # noqa: F401 - the write routes join the blueprint
     bulk,  # noqa: F401 - and POST /api/conversations/bulk
+    labels,  # noqa: F401 - and /api/labels
     openapi,  # noqa: F401 - and GET /api/openapi.json
     saved_replies,  # noqa: F401 - and /api/saved-replies
 )

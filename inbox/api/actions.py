@@ -31,7 +31,7 @@ from inbox.outgoing.media import queue_media
 from inbox.outgoing.service import check_can_send
 
 
-def _with_last_message(conversation: Conversation) -> dict:
+def with_last_message(conversation: Conversation) -> dict:
     """A conversation as the list shows it, so clients can replace their row with it."""
     latest = last_messages([conversation.id]).get(conversation.id)
     return conversation_json(conversation, current_user, latest)
@@ -158,7 +158,7 @@ def update(conversation_id: int) -> ResponseReturnValue:
         )
     except CannotSend as refusal:
         _refused(refusal)
-    return jsonify(_with_last_message(conversation))
+    return jsonify(with_last_message(conversation))
 
 
 @bp.put("/conversations/<int:conversation_id>/snooze")
@@ -172,7 +172,7 @@ def snooze_conversation(conversation_id: int) -> ResponseReturnValue:
         snooze(conversation, until, actor=current_user._get_current_object())
     except CannotSend as refusal:
         _refused(refusal)
-    return jsonify(_with_last_message(conversation))
+    return jsonify(with_last_message(conversation))
 
 
 @bp.delete("/conversations/<int:conversation_id>/snooze")
@@ -181,7 +181,7 @@ def unsnooze_conversation(conversation_id: int) -> ResponseReturnValue:
     """End the snooze now: the conversation is open again."""
     conversation = conversation_or_404(conversation_id)
     unsnooze(conversation, actor=current_user._get_current_object())
-    return jsonify(_with_last_message(conversation))
+    return jsonify(with_last_message(conversation))
 
 
 @bp.post("/conversations/<int:conversation_id>/notes")
@@ -215,7 +215,7 @@ def leave(conversation_id: int) -> ResponseReturnValue:
         )
         response.status_code = 502
         return response
-    return jsonify(_with_last_message(conversation))
+    return jsonify(with_last_message(conversation))
 
 
 @bp.get("/conversations/<int:conversation_id>/composer")

@@ -19,7 +19,8 @@ from inbox.api.schemas import COMPONENTS, ID, TEXT, enum_of, nullable, obj, ref
 from inbox.auth import roles_required
 from inbox.conversations.bulk import ACTIONS as BULK_ACTIONS
 from inbox.conversations.bulk import MAX_BULK_IDS
-from inbox.models import ConversationStatus, Direction, Role
+from inbox.models import ConversationStatus, Direction, LabelColour, Role
+from inbox.models.label import LABEL_NAME_LENGTH
 from inbox.models.saved_reply import BODY_LENGTH, SHORTCUT_LENGTH, TITLE_LENGTH
 from inbox.outgoing import SendMode
 
@@ -106,6 +107,12 @@ def _conversation_paths() -> dict[str, Any]:
             TEXT,
             "Contact and group names, LINE ids, and the words of messages the viewer may"
             " read (Thai and Japanese too); each hit carries `match`.",
+        ),
+        _query("label", DIGITS, "A label's id: conversations carrying it."),
+        _query(
+            "waiting",
+            {**DIGITS, "maxLength": 6},
+            "Minutes (1 to a year's): conversations whose customer has waited at least that long.",
         ),
         LIMIT,
         CURSOR,
@@ -443,10 +450,73 @@ def _saved_reply_paths() -> dict[str, Any]:
     }
 
 
+def _label_paths() -> dict[str, Any]:
+    label = [_path("label_id")]
+    name = {"type": "string", "minLength": 1, "maxLength": LABEL_NAME_LENGTH}
+    new = obj({"name": name, "colour": enum_of(LabelColour)})
+    change = {"type": "object", "properties": {"name": name, "colour": enum_of(LabelColour)}}
+    put_on = obj({"label_id": ID})
+    return {
+        "/api/labels": {
+            "get": _operation(
+                "Every label, by name", "agent, supervisor", {200: ref("Labels")}, (403,)
+            ),
+            "post": _operation(
+                "Define a label (a name another label has, whatever its case, is 409)",
+                "admin",
+                {201: ref("LabelDetail")},
+                (400, 403, 409),
+                body=_json(new, {"name": "VIP", "colour": "purple"}),
+            ),
+        },
+        "/api/labels/{label_id}": {
+            "patch": _operation(
+                "Rename and/or recolour a label",
+                "admin",
+                {200: ref("LabelDetail")},
+                (400, 403, 404, 409),
+                label,
+                _json(change, {"name": "Billing"}),
+            ),
+            "delete": _operation(
+                "Delete a label (it comes off every conversation)",
+                "admin",
+                {204: None},
+                (403, 404),
+                label,
+            ),
+        },
+        "/api/conversations/{conversation_id}/labels": {
+            "post": _operation(
+                "Put a label on the conversation",
+                "agent",
+                {200: ref("Conversation")},
+                (400, 403, 404),
+                [_path("conversation_id")],
+                _json(put_on, {"label_id": 2}),
+            )
+        },
+        "/api/conversations/{conversation_id}/labels/{label_id}": {
+            "delete": _operation(
+                "Take a label off the conversation",
+                "agent",
+                {200: ref("Conversation")},
+                (403, 404),
+                [_path("conversation_id"), *label],
+            )
+        },
+    }
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     """The whole document; the same for every request, so built once."""
-    paths = {**_conversation_paths(), **_saved_reply_paths(), **_supervisor_paths()}
+    paths = {
+        **_conversation_paths(),
+        **_label_paths(),
+        **_saved_reply_paths(),
+        **_supervisor_paths(),
+    }
     paths["/api/openapi.json"] = {
         "get": _operation(
             "This document", "agents, supervisors", {200: {"type": "object"}}, errors=(403,)

@@ -41,6 +41,9 @@ def page_size() -> int:
     return int(raw)
 
 
+MAX_WAITING = 60 * 24 * 365  # minutes: a year
+
+
 def _filters() -> ConversationFilters:
     args = request.args
     channel = args.get("channel")
@@ -55,11 +58,19 @@ def _filters() -> ConversationFilters:
     assignee = args.get("assignee")
     if assignee is not None and assignee not in ("me", "none") and not is_row_id(assignee):
         abort(400, _("assignee must be me, none, or a user id."))
+    label = args.get("label")
+    if label is not None and not is_row_id(label):
+        abort(400, _("label must be a label's numeric id."))
+    waiting = args.get("waiting")
+    if waiting is not None and not (is_row_id(waiting) and 1 <= int(waiting) <= MAX_WAITING):
+        abort(400, _("waiting must be a number of minutes from 1 to %(most)d.", most=MAX_WAITING))
     return ConversationFilters(
         channel_id=int(channel) if channel else None,
         statuses=tuple(statuses),
         assignee=assignee,
         query=args.get("q") or None,
+        label_id=int(label) if label else None,
+        waiting_minutes=int(waiting) if waiting else None,
     )
 
 
@@ -73,7 +84,8 @@ def conversation_or_404(conversation_id: int) -> Conversation:
 @bp.get("/conversations")
 @roles_required(Role.AGENT, Role.SUPERVISOR)
 def conversations() -> ResponseReturnValue:
-    """The inbox list, newest activity first; filters channel, status, assignee, q."""
+    """The inbox list, newest activity first; filters channel, status, assignee, label,
+    waiting (minutes the customer has waited at least), q."""
     filters = _filters()
     page, next_cursor = list_conversations(
         filters, current_user, cursor=request.args.get("cursor"), limit=page_size()

@@ -17,10 +17,12 @@ from inbox.models import (
     DeliveryState,
     Direction,
     FollowState,
+    LabelColour,
     Role,
     SendMode,
     SourceType,
 )
+from inbox.models.label import LABEL_NAME_LENGTH
 
 
 def ref(name: str) -> dict[str, Any]:
@@ -159,6 +161,7 @@ CONVERSATION = obj(
             **MAYBE_MOMENT,
             "description": "Snoozed (pending) until then; null when not snoozed.",
         },
+        "labels": {"type": "array", "items": ref("Label")},
         "last_message": nullable(ref("Message")),
     },
     {
@@ -394,6 +397,33 @@ EXPANSION = obj(
     }
 )
 
+LABEL = obj(
+    {
+        "id": ID,
+        "name": {"type": "string", "minLength": 1, "maxLength": LABEL_NAME_LENGTH},
+        "colour": enum_of(LabelColour),
+    }
+)
+
+LABEL_DETAIL = {
+    "allOf": [
+        ref("Label"),
+        obj(
+            {
+                "conversations": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "How many conversations carry the label.",
+                },
+                "created_at": MOMENT,
+                "updated_at": MOMENT,
+            }
+        ),
+    ]
+}
+
+LABELS = obj({"labels": {"type": "array", "items": ref("LabelDetail")}})
+
 COMPONENTS: dict[str, dict[str, Any]] = {
     "Error": ERROR,
     "User": USER,
@@ -414,6 +444,9 @@ COMPONENTS: dict[str, dict[str, Any]] = {
     "SavedReply": SAVED_REPLY,
     "SavedReplies": SAVED_REPLIES,
     "Expansion": EXPANSION,
+    "Label": LABEL,
+    "LabelDetail": LABEL_DETAIL,
+    "Labels": LABELS,
 }
 
 _USER_EXAMPLE = {
@@ -477,6 +510,7 @@ CONVERSATION["examples"] = [
             "amber_at": "2026-11-24T23:13:41.500000Z",
             "red_at": "2026-11-24T23:23:41.500000Z",
         },
+        "labels": [{"id": 2, "name": "VIP", "colour": "purple"}],
         "last_message": _MESSAGE_EXAMPLE,
     }
 ]

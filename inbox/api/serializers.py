@@ -19,6 +19,7 @@ from inbox.models import (
     Contact,
     Conversation,
     Direction,
+    Label,
     Message,
     Role,
     SourceType,
@@ -165,6 +166,10 @@ def waiting_json(conversation: Conversation) -> dict[str, Any] | None:
     return {"since": iso(times.since), "amber_at": iso(times.amber_at), "red_at": iso(times.red_at)}
 
 
+def label_json(label: Label) -> dict[str, Any]:
+    return {"id": label.id, "name": label.name, "colour": label.colour.value}
+
+
 def conversation_json(
     conversation: Conversation, viewer: User, last_message: Message | None = None
 ) -> dict[str, Any]:
@@ -186,6 +191,7 @@ def conversation_json(
         "waiting_since": iso(conversation.waiting_since),
         "waiting": waiting_json(conversation),
         "snoozed_until": iso(conversation.snoozed_until),
+        "labels": [label_json(label) for label in conversation.labels],
         "last_message": message_json(last_message, viewer) if last_message else None,
     }
 

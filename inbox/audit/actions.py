@@ -17,6 +17,8 @@ SENTENCES: dict[str, Any] = {
     "conversation.unassigned": _l("Unassigned a conversation"),
     "conversation.note_added": _l("Added a private note"),
     "conversation.left": _l("Took the account out of a group or room"),
+    "conversation.label_added": _l("Put a label on a conversation"),
+    "conversation.label_removed": _l("Took a label off a conversation"),
     "history.exported": _l("Exported message history"),
     "auth.signed_in": _l("Signed in"),
     "auth.signed_out": _l("Signed out"),
@@ -41,6 +43,9 @@ SENTENCES: dict[str, Any] = {
     "saved_reply.created": _l("Added a saved reply"),
     "saved_reply.updated": _l("Changed a saved reply"),
     "saved_reply.deleted": _l("Deleted a saved reply"),
+    "label.created": _l("Added a label"),
+    "label.updated": _l("Changed a label"),
+    "label.deleted": _l("Deleted a label"),
     "account.preferences_changed": _l("Changed their language or time zone"),
     "secrets.rotated": _l("Re-encrypted the stored secrets with the newest key"),
 }
@@ -54,6 +59,7 @@ KINDS: list[tuple[str, Any]] = [
     ("user.", _l("Users, roles and API tokens")),
     ("channel.", _l("Channels and their tokens")),
     ("saved_reply.", _l("Saved replies")),
+    ("label.", _l("Labels")),
     ("secrets.", _l("Encryption keys")),
 ]
 
@@ -65,6 +71,7 @@ TARGET_NAMES: dict[str, Any] = {
     "channels": _l("Channel"),
     "api_tokens": _l("API token"),
     "saved_replies": _l("Saved reply"),
+    "labels": _l("Label"),
 }
 
 # Rows whose page the log can link to (through the conversation they belong to).

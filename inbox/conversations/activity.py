@@ -1,4 +1,5 @@
-"""Activity lines: what happened to a conversation (status, assignment), said in its thread.
+"""Activity lines: what happened to a conversation (status, assignment, labels), said in its
+thread.
 
 Each is a message with direction `event`, so it pages, exports and shows in transcripts with
 the rest, in the same transaction as the change it tells of. It stores what happened (kind,
@@ -21,11 +22,13 @@ from inbox.extensions import db
 from inbox.i18n import local_time
 from inbox.models import (
     ASSIGNMENT_CHANGED,
+    LABELS_CHANGED,
     SNOOZE_CHANGED,
     STATUS_CHANGED,
     Conversation,
     ConversationStatus,
     Direction,
+    Label,
     Message,
     User,
     utcnow,
@@ -182,6 +185,15 @@ def snooze_line(
     return _line(conversation, SNOOZE_CHANGED, payload, actor, at)
 
 
+def label_line(conversation: Conversation, label: Label, actor: User, *, added: bool) -> Message:
+    """A label put on or taken off; the line keeps the label's name then, as it keeps people's."""
+    payload = {
+        "action": "added" if added else "removed",
+        "label": {"id": label.id, "name": label.name, "colour": label.colour.value},
+    }
+    return _line(conversation, LABELS_CHANGED, payload, actor, utcnow())
+
+
 # The sentences, in the viewer's language. The thread's script draws the same msgids
 # (templates/workspace/_strings.html); these are for exports.
 
@@ -250,6 +262,13 @@ def _snooze_text(payload: dict[str, Any]) -> str:
     return _("%(name)s snoozed the conversation until %(time)s", name=name, time=moment)
 
 
+def _labels_text(payload: dict[str, Any]) -> str:
+    name, label = _name(payload.get("by")), _name(payload.get("label"))
+    if payload.get("action") == "removed":
+        return _("%(name)s removed the label %(label)s", name=name, label=label)
+    return _("%(name)s added the label %(label)s", name=name, label=label)
+
+
 def activity_text(message: Message) -> str | None:
     """An activity line's sentence in the current language; None for any other message."""
     payload = message.payload if isinstance(message.payload, dict) else {}
@@ -259,4 +278,6 @@ def activity_text(message: Message) -> str | None:
         return _assignment_text(payload)
     if message.type == SNOOZE_CHANGED:
         return _snooze_text(payload)
+    if message.type == LABELS_CHANGED:
+        return _labels_text(payload)
     return None

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from inbox.conversations.search import conversation_matches
 from inbox.extensions import db
-from inbox.models import ACTIVITY_TYPES, Conversation, ConversationStatus, Message, User
+from inbox.models import (
+    ACTIVITY_TYPES,
+    Conversation,
+    ConversationStatus,
+    Message,
+    User,
+    conversation_labels,
+    utcnow,
+)
 from inbox.pagination import Page, after, decode_cursor, encode_cursor, fetch_page
 
 
@@ -19,6 +28,8 @@ class ConversationFilters:
     statuses: tuple[ConversationStatus, ...] = ()
     assignee: str | None = None  # "me", "none", or a user id
     query: str | None = None
+    label_id: int | None = None
+    waiting_minutes: int | None = None  # the customer has waited at least this long
 
 
 def _filtered(filters: ConversationFilters, viewer: User) -> sa.Select[tuple[Conversation]]:
@@ -33,6 +44,16 @@ def _filtered(filters: ConversationFilters, viewer: User) -> sa.Select[tuple[Con
         statement = statement.where(Conversation.assignee_id.is_(None))
     elif filters.assignee is not None:
         statement = statement.where(Conversation.assignee_id == int(filters.assignee))
+    if filters.label_id is not None:
+        statement = statement.where(
+            sa.exists().where(
+                conversation_labels.c.label_id == filters.label_id,
+                conversation_labels.c.conversation_id == Conversation.id,
+            )
+        )
+    if filters.waiting_minutes is not None:
+        cutoff = utcnow() - timedelta(minutes=filters.waiting_minutes)
+        statement = statement.where(Conversation.waiting_since <= cutoff)
     if filters.query and filters.query.strip():
         statement = statement.where(conversation_matches(filters.query, viewer))
     return statement
@@ -46,6 +67,7 @@ def list_conversations(
         joinedload(Conversation.channel),
         joinedload(Conversation.contact),
         joinedload(Conversation.assignee),
+        selectinload(Conversation.labels),
     )
     if cursor:
         statement = statement.where(

@@ -19,7 +19,7 @@ from inbox.auth import roles_required
 from inbox.channels.health import channels_in_trouble
 from inbox.extensions import db
 from inbox.home.installable import manifest
-from inbox.home.workspace import bootstrap, view_name, views_for
+from inbox.home.workspace import ListFilters, bootstrap, view_name, views_for
 from inbox.models import Conversation, Role
 
 bp = Blueprint("home", __name__)
@@ -28,9 +28,10 @@ bp = Blueprint("home", __name__)
 def _workspace(opened: Conversation | None) -> ResponseReturnValue:
     view = view_name(request.args.get("view"), current_user)
     query = (request.args.get("q") or "").strip()[:200] or None
+    filters = ListFilters.from_args(request.args)
     return render_template(
         "workspace/index.html",
-        boot=bootstrap(current_user, view, query, opened),
+        boot=bootstrap(current_user, view, query, opened, filters),
         views=views_for(current_user),
         view=view,
         query=query or "",
@@ -43,7 +44,8 @@ def _workspace(opened: Conversation | None) -> ResponseReturnValue:
 @bp.get("/")
 @roles_required(Role.AGENT, Role.SUPERVISOR)
 def index() -> ResponseReturnValue:
-    """The workspace with no conversation open; `?view=` picks the list tab, `?q=` searches."""
+    """The workspace with no conversation open; `?view=` picks the list tab, `?q=` searches,
+    `?channel=`, `?label=`, `?waiting=` and `?assignee=` filter the list."""
     return _workspace(None)
 
 

@@ -23,10 +23,12 @@ from inbox.models.conversation import (
     SourceType,
 )
 from inbox.models.job import Job, JobState
+from inbox.models.label import Label, LabelColour, conversation_labels
 from inbox.models.line_api_call import LineApiCall
 from inbox.models.message import (
     ACTIVITY_TYPES,
     ASSIGNMENT_CHANGED,
+    LABELS_CHANGED,
     SNOOZE_CHANGED,
     STATUS_CHANGED,
     Attachment,
@@ -47,6 +49,7 @@ __all__ = [
     "ACTIVITY_TYPES",
     "ASSIGNMENT_CHANGED",
     "AUTOMATIC_TOKEN_MODES",
+    "LABELS_CHANGED",
     "PLAN_RATE_LIMITS",
     "ROUTING_CAP",
     "SNOOZE_CHANGED",
@@ -70,6 +73,8 @@ __all__ = [
     "FollowState",
     "Job",
     "JobState",
+    "Label",
+    "LabelColour",
     "LineApiCall",
     "Message",
     "MessageRevision",
@@ -87,6 +92,7 @@ __all__ = [
     "UserRole",
     "WebhookEvent",
     "WebhookRejection",
+    "conversation_labels",
     "from_line_millis",
     "utcnow",
 ]

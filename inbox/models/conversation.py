@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from inbox.extensions import db
 from inbox.models.base import CreatedAtMixin, enum_type
 from inbox.models.channel import Channel
+from inbox.models.label import Label, conversation_labels
 from inbox.models.types import UTCDateTime, utcnow
 from inbox.models.user import User
 
@@ -75,6 +76,7 @@ class Conversation(CreatedAtMixin, db.Model):
         sa.Index("ix_conversations_assignee", "assignee_id", "status", "last_activity_at"),
         sa.Index("ix_conversations_channel_activity", "channel_id", "last_activity_at"),
         sa.Index("ix_conversations_last_activity", "last_activity_at", "id"),
+        sa.Index("ix_conversations_waiting", "waiting_since"),  # the list's "waiting over" filter
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -110,6 +112,9 @@ class Conversation(CreatedAtMixin, db.Model):
     assignee: Mapped[User | None] = relationship()
     members: Mapped[list[ConversationMember]] = relationship(
         back_populates="conversation", cascade="all, delete-orphan"
+    )
+    labels: Mapped[list[Label]] = relationship(
+        secondary=conversation_labels, order_by=lambda: (Label.name, Label.id)
     )
 
 

@@ -26,7 +26,8 @@ class Direction(StrEnum):
 STATUS_CHANGED = "status_changed"
 ASSIGNMENT_CHANGED = "assignment_changed"
 SNOOZE_CHANGED = "snooze_changed"
-ACTIVITY_TYPES = frozenset({STATUS_CHANGED, ASSIGNMENT_CHANGED, SNOOZE_CHANGED})
+LABELS_CHANGED = "labels_changed"
+ACTIVITY_TYPES = frozenset({STATUS_CHANGED, ASSIGNMENT_CHANGED, SNOOZE_CHANGED, LABELS_CHANGED})
 
 
 class DeliveryState(StrEnum):

@@ -117,7 +117,9 @@ def _emit(announced: set[tuple[str, int]]) -> None:
         ).all()
         conversation_ids |= {message.conversation_id for message in messages}
         conversations = reader.scalars(
-            sa.select(Conversation).where(Conversation.id.in_(conversation_ids))
+            sa.select(Conversation)
+            .where(Conversation.id.in_(conversation_ids))
+            .options(selectinload(Conversation.labels))
         ).all()
         latest = last_messages(list(conversation_ids), session=reader)
         for message in messages:

@@ -16,6 +16,7 @@ from inbox.extensions import db
 from inbox.i18n import valid_timezone
 from inbox.models import Channel, Role
 from inbox.reports.display import agent_rows, charts, csv_text, daily_rows, duration, share
+from inbox.reports.labels import label_breakdown, label_rows
 from inbox.reports.metrics import ReportFilters, build_report
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -64,8 +65,8 @@ def _csv(rows: list, name: str, chosen: ReportFilters) -> Response:
 @bp.get("")
 @roles_required(Role.SUPERVISOR)
 def index() -> ResponseReturnValue:
-    """Charts of messages, reply vs push, first response and resolution, and a table per
-    agent, for `from`..`to` (days in `tz`) and optionally one `channel`."""
+    """Charts of messages, reply vs push, first response and resolution, a table per agent
+    and one per label, for `from`..`to` (days in `tz`) and optionally one `channel`."""
     chosen = filters()
     report = build_report(chosen)
     return render_template(
@@ -75,6 +76,7 @@ def index() -> ResponseReturnValue:
         report=report,
         total=report.total(),
         charts=charts(report),
+        labels=label_breakdown(chosen),
         channels=db.session.scalars(sa.select(Channel).order_by(Channel.name)).all(),
         duration=duration,
         share=share,
@@ -96,3 +98,11 @@ def agents_csv() -> ResponseReturnValue:
     """Per agent: conversations handled, messages sent, first response, with the page's filters."""
     chosen = filters()
     return _csv(list(agent_rows(build_report(chosen))), "agents", chosen)
+
+
+@bp.get("/labels.csv")
+@roles_required(Role.SUPERVISOR)
+def labels_csv() -> ResponseReturnValue:
+    """Per label: requests opened and resolved, resolution times, with the page's filters."""
+    chosen = filters()
+    return _csv(list(label_rows(label_breakdown(chosen), _("No label"))), "labels", chosen)

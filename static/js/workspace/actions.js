@@ -1,9 +1,10 @@
-// The thread's header: who it is, and the actions on it (status, assignee).
-import { $, api, attempt, el, t } from "./core.js";
+// The thread's header: who it is, and the actions on it (status, assignee, labels).
+import { $, api, attempt, el, guarded, t } from "./core.js";
+import { LabelMenu } from "./labels.js";
 import { conversationName } from "./list.js";
 
 export class ConversationActions {
-  constructor({ me, canAct, snooze, onUpdated, onTitle }) {
+  constructor({ me, canAct, snooze, labels, onUpdated, onTitle }) {
     this.me = me;
     this.snooze = snooze;
     this.onUpdated = onUpdated;
@@ -20,6 +21,7 @@ export class ConversationActions {
     this.assignee.addEventListener("change", () =>
       this.patch({ assignee_id: this.assignee.value ? Number(this.assignee.value) : null }));
     this.assignMe.addEventListener("click", () => this.assignToMe());
+    this.labelMenu = new LabelMenu({ labels, canAct, onUpdated });
   }
 
   /** The button and the `a` shortcut: the updated conversation, or nothing when there was
@@ -53,6 +55,7 @@ export class ConversationActions {
     this.status.value = conversation.status;
     this.status.dataset.status = conversation.status;
     this.snooze?.show(conversation);
+    guarded("labels", () => this.labelMenu.show(conversation));
     await this.loadAgents();
     if (this.conversation !== conversation) return;
     this.fillAssignees(conversation.assignee);

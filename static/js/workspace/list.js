@@ -4,6 +4,7 @@
 // bulk actions; there Space and x select the row); the open one is aria-selected.
 // A search looks through every status: the tabs step aside until it is cleared.
 import { $, api, avatar, debounce, el, fullDateTime, locale, onTick, safely, t, timeElement } from "./core.js";
+import { labelChip } from "./labels.js";
 import { previewText } from "./messages.js";
 import { hitSnippet } from "./search_hits.js";
 
@@ -52,12 +53,12 @@ export function conversationName(conversation) {
 }
 
 export class ConversationList {
-  constructor({ boot, onOpen, onChange }) {
+  constructor({ boot, filters, onOpen, onChange }) {
     this.me = boot.me;
     this.views = boot.views;
     this.view = boot.view;
     this.query = boot.query;
-    this.channel = "";
+    this.filters = filters; // the filter bar (filters.js): channel, label, waiting, assignee
     this.multiChannel = boot.channels.length > 1;
     this.pageSize = boot.page_size;
     this.onOpen = onOpen;
@@ -107,10 +108,6 @@ export class ConversationList {
     $("list-search").addEventListener("submit", (event) => {
       event.preventDefault();
       this.setQuery(search.value.trim());
-    });
-    $("channel-filter")?.addEventListener("change", (event) => {
-      this.channel = event.target.value;
-      this.reload();
     });
     new IntersectionObserver((entries) => {
       if (entries.some((entry) => entry.isIntersecting)) this.loadMore();
@@ -219,6 +216,7 @@ export class ConversationList {
       else tab.removeAttribute("aria-current");
     }
     this.showCurrentTab();
+    this.filters?.followView(this.views[view]);
     this.onChange();
     this.reload();
   }
@@ -257,7 +255,7 @@ export class ConversationList {
     const tab = this.query ? {} : this.views[this.view];
     const params = new URLSearchParams({ ...tab, limit: this.pageSize });
     if (this.query) params.set("q", this.query);
-    if (this.channel) params.set("channel", this.channel);
+    this.filters?.addTo(params, this.views[this.view]);
     if (cursor) params.set("cursor", cursor);
     return params;
   }
@@ -299,7 +297,7 @@ export class ConversationList {
     if (params.status && !params.status.split(",").includes(conversation.status)) return false;
     if (params.assignee === "me" && conversation.assignee?.id !== this.me.id) return false;
     if (params.assignee === "none" && conversation.assignee) return false;
-    if (this.channel && String(conversation.channel.id) !== this.channel) return false;
+    if (this.filters && !this.filters.matches(conversation, params)) return false;
     if (this.query && !this.items.has(conversation.id)) {
       // Words of its messages are the server's to match; a live row joins by its name only.
       const needle = this.query.toLocaleLowerCase();
@@ -364,7 +362,8 @@ export class ConversationList {
     this.list.replaceChildren(...nodes);
     this.markTabStop();
     if (focused && document.activeElement === document.body) this.focusRow(focused);
-    this.status.textContent = ordered.length ? "" : this.query ? t("noMatches", { query: this.query }) : t("emptyView");
+    const empty = this.query ? t("noMatches", { query: this.query }) : this.filters?.active() ? t("noFilterMatches") : t("emptyView");
+    this.status.textContent = ordered.length ? "" : empty;
     $("list-more").hidden = !this.nextCursor;
   }
 
@@ -395,6 +394,7 @@ export class ConversationList {
           el("span", { class: `status status-${conversation.status}`, textContent: t(`status_${conversation.status}`) }),
           el("span", { class: "conv-assignee", textContent: assignee }),
           this.multiChannel ? el("span", { class: "conv-channel", textContent: conversation.channel.name }) : null,
+          ...(conversation.labels || []).map((label) => labelChip(label)),
           conversation.bot_is_member === false ? el("span", { class: "chip muted", textContent: t("accountLeft") }) : null)),
       unread ? el("span", { class: "unread", "aria-label": t("unreadCount", { count: unread }), textContent: unread > 99 ? "99+" : String(unread) }) : null,
     );

@@ -7,6 +7,7 @@ import { SnoozeControl } from "./snooze.js";
 import { Alerts } from "./alerts.js";
 import { Composer } from "./composer.js";
 import { WorkspaceLayout } from "./layout.js";
+import { ListFilters } from "./filters.js";
 import { ConversationList } from "./list.js";
 import { Presence } from "./presence.js";
 import { ProfilePanel } from "./profile.js";
@@ -27,14 +28,16 @@ const presence = new Presence({
 });
 
 const alerts = new Alerts({ me, settings: boot.alerts, onOpen: (id) => openConversation(id, { push: true, focus: true }) });
-const list = new ConversationList({ boot, onOpen: (id) => openConversation(id, { push: true, focus: true }), onChange: syncAddress });
+const filters = new ListFilters({ boot, onChange: () => { syncAddress(); attempt(() => list.reload()); } });
+const list = new ConversationList({ boot, filters, onOpen: (id) => openConversation(id, { push: true, focus: true }), onChange: syncAddress });
+filters.followView(boot.views[boot.view]);
 // Agents choose several rows and act on them together; supervisors read.
 if (boot.can_act) guarded("selection", () => { list.selection = new Selection({ list, me, onUpdated: conversationChanged, announce }); list.render(); });
 const thread = new Thread({ me, onRetry: retry });
 const profile = new ProfilePanel({ canAct: boot.can_act, onLeft: conversationChanged });
 const snooze = new SnoozeControl({ canAct: boot.can_act, onUpdated: conversationChanged });
 const actions = new ConversationActions({
-  me, canAct: boot.can_act, snooze, onUpdated: conversationChanged, onTitle: (title) => alerts.setTitle(title),
+  me, canAct: boot.can_act, snooze, labels: boot.labels, onUpdated: conversationChanged, onTitle: (title) => alerts.setTitle(title),
 });
 // Supervisors read: their page has no composer (only agents answer customers).
 const composer = boot.can_act ? new Composer({
@@ -59,6 +62,7 @@ function address(id) {
   const params = new URLSearchParams();
   if (list.view !== "open") params.set("view", list.view);
   if (list.query) params.set("q", list.query);
+  filters.addTo(params, list.views[list.view]);
   const query = params.toString();
   return `${id ? `/conversations/${id}` : "/"}${query ? `?${query}` : ""}`;
 }

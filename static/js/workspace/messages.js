@@ -55,6 +55,9 @@ function eventText(message, names = new Map()) {
     case "status_changed": return statusChangeText(payload);
     case "assignment_changed": return assignmentText(payload);
     case "snooze_changed": return snoozeText(payload);
+    case "labels_changed":
+      return t(payload.action === "removed" ? "activityLabelRemoved" : "activityLabelAdded",
+        { name: personName(payload.by), label: payload.label?.name || t("someone") });
     default: return t("eventOther", { type: message.type });
   }
 }
@@ -100,7 +103,7 @@ function snoozeText(payload) {
   return t("activitySnoozed", { name, time: fullDateTime(new Date(payload.until)) });
 }
 
-const ACTIVITY = new Set(["status_changed", "assignment_changed", "snooze_changed"]);
+const ACTIVITY = new Set(["status_changed", "assignment_changed", "snooze_changed", "labels_changed"]);
 
 // Message bodies -------------------------------------------------------------------------------
 
