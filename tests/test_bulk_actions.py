@@ -1,21 +1,28 @@
-"""POST /api/conversations/bulk: one request resolves, reopens or assigns many conversations,
+"""POST /api/conversations/bulk: one request resolves, reopens, assigns, labels or snoozes many
+conversations,
 each with its own audit entry and line in the thread; what could not change is said per id."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from inbox.conversations.bulk import MAX_BULK_IDS
 from inbox.extensions import db
+from inbox.labels.service import checked, create_label
 from inbox.models import (
     ASSIGNMENT_CHANGED,
+    LABELS_CHANGED,
+    SNOOZE_CHANGED,
     STATUS_CHANGED,
     AuditEntry,
     Conversation,
     ConversationStatus,
     Message,
     Role,
+    utcnow,
 )
 from tests.line_events import deliver, text_event, user_source
 
@@ -93,6 +100,54 @@ def test_assigning_to_an_agent_to_me_and_unassigning(client, make, three) -> Non
     assert answer.json["changed"] == 3
     assert len(lines(ASSIGNMENT_CHANGED)) == 3 + 1 + 3
     assert len(audited("conversation.unassigned")) == 3
+
+
+def test_labelling_and_snoozing_many_in_one_request(client, make, three) -> None:
+    agent = make.user(Role.AGENT)
+    headers = {"Authorization": f"Bearer {make.token(agent)}"}
+    vip = create_label(checked("VIP ลูกค้า", "blue"))
+    assert (
+        bulk(client, headers, ids=three[:1], action="label", label_id=vip.id).json["changed"] == 1
+    )
+    answer = bulk(client, headers, ids=three, action="label", label_id=vip.id)
+    assert answer.json["changed"] == 2  # the first already had it
+    assert answer.json["results"][0]["error"] == "unchanged"
+    assert all(
+        [label["name"] for label in result["conversation"]["labels"]] == ["VIP ลูกค้า"]
+        for result in answer.json["results"][1:]
+    )
+    assert sorted(lines(LABELS_CHANGED)) == three
+    assert sorted(map(int, audited("conversation.label_added"))) == three
+
+    assert bulk(client, headers, ids=three[:1], action="resolve").json["changed"] == 1
+    until = (utcnow() + timedelta(hours=1)).replace(microsecond=0)
+    answer = bulk(client, headers, ids=three, action="snooze", until=until.isoformat())
+    assert answer.json["changed"] == 2
+    assert answer.json["results"][0]["error"] == "refused"  # resolved: nothing to set aside
+    db.session.expire_all()
+    snoozed = db.session.scalars(
+        sa.select(Conversation.snoozed_until).where(Conversation.id.in_(three[1:]))
+    )
+    assert set(snoozed) == {until}
+    assert sorted(lines(SNOOZE_CHANGED)) == three[1:]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"action": "label"},
+        {"action": "label", "label_id": 999_999},
+        {"action": "snooze"},
+        {"action": "snooze", "until": "tomorrow"},
+        {"action": "snooze", "until": "2001-01-01T00:00:00Z"},
+    ],
+)
+def test_a_label_or_snooze_without_what_it_needs_is_refused_whole(
+    client, make, three, body
+) -> None:
+    answer = bulk(client, make.auth_header(Role.AGENT), ids=three, **body)
+    assert answer.status_code == 400
+    assert not lines(LABELS_CHANGED) and not lines(SNOOZE_CHANGED)
 
 
 def test_partial_failures_are_reported_per_id(client, make, three) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from inbox.extensions import db
+from inbox.labels.service import checked, create_label
 from inbox.models import Conversation, ConversationStatus, Role
 from tests.browser import LIVE, ONE_BACKEND, SCREENSHOTS, expect, sign_in
 
@@ -53,6 +54,7 @@ def test_agent_finds_a_resolved_chat_by_a_word_of_its_messages(
 def test_agent_resolves_three_conversations_selected_with_shift_click(
     line_sandbox, make, worker, page
 ) -> None:
+    create_label(checked("ด่วน", "red"))
     shop = line_sandbox.provision(name="花屋")
     for number, name in enumerate(["มะลิ", "さくら", "Ana", "Budi"]):
         user = line_sandbox.user(name, channel=shop)
@@ -86,3 +88,18 @@ def test_agent_resolves_three_conversations_selected_with_shift_click(
     db.session.expire_all()
     statuses = sorted(s.value for s in db.session.scalars(sa.select(Conversation.status)))
     assert statuses == ["open", "resolved", "resolved", "resolved"]
+
+    # The one left open: labelled, then snoozed from the same bar.
+    rows.nth(0).get_by_role("checkbox").click()
+    page.get_by_label("Put a label on the selected conversations").select_option(label="ด่วน")
+    expect(page.locator("#bulk-done")).to_have_text("1 conversation labelled", timeout=LIVE)
+    expect(rows.nth(0)).to_contain_text("ด่วน")
+    rows.nth(0).get_by_role("checkbox").click()
+    page.get_by_label("Snooze the selected conversations").select_option(value="hour")
+    expect(page.locator("#bulk-done")).to_have_text("1 conversation snoozed", timeout=LIVE)
+    expect(rows).to_have_count(0)  # snoozed conversations wait under Pending
+    db.session.expire_all()
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).where(Conversation.snoozed_until.is_not(None)))
+        == 1
+    )

@@ -7,7 +7,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from inbox.api.input import LARGEST_ID, BadInput, id_or_null_field, json_object
+from inbox.api.input import (
+    LARGEST_ID,
+    BadInput,
+    id_or_null_field,
+    json_object,
+    text_field,
+    zoned_moment,
+)
 from inbox.api.routes import bp
 from inbox.api.serializers import conversation_json
 from inbox.auth import roles_required
@@ -30,7 +37,8 @@ def _ids(body: dict) -> list[int]:
 @bp.post("/conversations/bulk")
 @roles_required(Role.AGENT)
 def bulk() -> ResponseReturnValue:
-    """`{"ids": [...], "action": "resolve" | "reopen" | "assign", "assignee_id": id | null}`:
+    """`{"ids": [...], "action": "resolve" | "reopen" | "assign" | "label" | "snooze",
+    "assignee_id": id | null, "label_id": id, "until": time with its zone}`:
     each conversation changes on its own (audit entry, line in the thread); `results` says per
     id whether it changed (with its new list row) or why not."""
     body = json_object()
@@ -39,6 +47,9 @@ def bulk() -> ResponseReturnValue:
         raise BadInput(_("Give the action to take."))
     if "assignee_id" in body:
         id_or_null_field(body, "assignee_id", _("assignee_id must be a user id or null."))
+    if "until" in body:
+        raw = text_field(body, "until", _("until must be a time with its time zone."))
+        body["until"] = zoned_moment(raw, "until")
     try:
         outcomes = apply_to_many(action, _ids(body), body, current_user._get_current_object())
     except BulkRefused as refusal:

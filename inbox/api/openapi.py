@@ -160,7 +160,15 @@ def _conversation_paths() -> dict[str, Any]:
             "ids": {"type": "array", "minItems": 1, "maxItems": MAX_BULK_IDS, "items": ID},
             "action": {"type": "string", "enum": list(BULK_ACTIONS)},
         },
-        {"assignee_id": {**nullable(ID), "description": "assign: a user id, or null."}},
+        {
+            "assignee_id": {**nullable(ID), "description": "assign: a user id, or null."},
+            "label_id": {**ID, "description": "label: the label to put on each."},
+            "until": {
+                "type": "string",
+                "format": "date-time",
+                "description": "snooze: until then (ISO 8601 with its offset; within a year).",
+            },
+        },
     )
     upload = {
         "multipart/form-data": {

@@ -1,4 +1,5 @@
-"""One action on many conversations at once (the list's selection): resolve, reopen, assign.
+"""One action on many conversations at once (the list's selection): resolve, reopen, assign,
+label, snooze.
 
 Each conversation changes as if an agent had changed it alone (its own audit entry and line in
 the thread), all in one transaction. One that cannot change (gone, or already so) is reported
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,8 +20,10 @@ from sqlalchemy.orm import joinedload
 
 from inbox.conversations.actions import check_assignable
 from inbox.conversations.activity import set_assignee, set_status
+from inbox.conversations.snooze import LONGEST, set_aside
 from inbox.extensions import db
-from inbox.models import Conversation, ConversationStatus, User
+from inbox.labels.service import put_on
+from inbox.models import Conversation, ConversationStatus, Label, User, utcnow
 from inbox.outgoing.service import CannotSend
 from inbox.realtime import announce
 
@@ -32,6 +36,10 @@ class BulkRefused(ValueError):
 
 class Unchanged(Exception):
     """This conversation is already as the action would leave it."""
+
+
+class Refused(Exception):
+    """This conversation cannot take the action (a resolved one cannot be snoozed)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,43 @@ def _assign(conversation: Conversation, actor: User, assignee: User | None) -> N
     set_assignee(conversation, assignee, actor=actor)
 
 
+def _label(body: dict[str, Any]) -> Label:
+    """`label_id`: the label to put on each conversation."""
+    label_id = body.get("label_id")
+    label = (
+        db.session.get(Label, label_id)
+        if isinstance(label_id, int) and not isinstance(label_id, bool)
+        else None
+    )
+    if label is None:
+        raise BulkRefused(str(_l("Give label_id: the id of a label.")))
+    return label
+
+
+def _put_label_on(conversation: Conversation, actor: User, label: Label) -> None:
+    if not put_on(conversation, label, actor):
+        raise Unchanged(_l("It already has that label."))
+
+
+def _until(body: dict[str, Any]) -> datetime:
+    """`until`: when the snooze ends (the API layer has read it as a time with its zone)."""
+    until = body.get("until")
+    if not isinstance(until, datetime):
+        raise BulkRefused(str(_l("Give until: a time with its time zone.")))
+    if not utcnow() < until <= utcnow() + LONGEST:
+        raise BulkRefused(str(_l("Choose a time in the future, within a year.")))
+    return until
+
+
+def _snooze(conversation: Conversation, actor: User, until: datetime) -> None:
+    if conversation.snoozed_until == until:
+        raise Unchanged(_l("It is already snoozed until then."))
+    try:
+        set_aside(conversation, until, actor=actor)
+    except CannotSend as refusal:
+        raise Refused(str(refusal)) from None
+
+
 ACTIONS: dict[str, BulkAction] = {
     "resolve": BulkAction(
         _no_options, _to_status(ConversationStatus.RESOLVED, _l("It is already resolved."))
@@ -86,6 +131,8 @@ ACTIONS: dict[str, BulkAction] = {
         _no_options, _to_status(ConversationStatus.OPEN, _l("It is already open."))
     ),
     "assign": BulkAction(_assignee, _assign),
+    "label": BulkAction(_label, _put_label_on),
+    "snooze": BulkAction(_until, _snooze),
 }
 
 
@@ -93,7 +140,7 @@ ACTIONS: dict[str, BulkAction] = {
 class Outcome:
     conversation_id: int
     conversation: Conversation | None  # changed; None when it was not
-    error: str | None = None  # not_found, unchanged
+    error: str | None = None  # not_found, unchanged, refused
     message: str | None = None
 
 
@@ -134,6 +181,9 @@ def apply_to_many(
             action.apply(conversation, actor, options)
         except Unchanged as unchanged:
             outcomes.append(Outcome(conversation_id, None, "unchanged", str(unchanged)))
+            continue
+        except Refused as refused:
+            outcomes.append(Outcome(conversation_id, None, "refused", str(refused)))
             continue
         announce(conversation)
         outcomes.append(Outcome(conversation_id, conversation))

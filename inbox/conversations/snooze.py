@@ -32,6 +32,15 @@ def snooze(
     conversation: Conversation, until: datetime, *, actor: User, now: datetime | None = None
 ) -> Conversation:
     """Set the conversation aside until `until` (a future moment within a year)."""
+    set_aside(conversation, until, actor=actor, now=now)
+    db.session.commit()
+    return conversation
+
+
+def set_aside(
+    conversation: Conversation, until: datetime, *, actor: User, now: datetime | None = None
+) -> None:
+    """`snooze` without the commit, for several conversations in one transaction."""
     now = now or utcnow()
     if until.tzinfo is None:
         raise CannotSend(str(_l("Give the time with its time zone.")), "until")
@@ -58,8 +67,6 @@ def snooze(
         delay=until - now,
     )
     announce(conversation)
-    db.session.commit()
-    return conversation
 
 
 def unsnooze(conversation: Conversation, *, actor: User) -> Conversation:

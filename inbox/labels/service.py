@@ -164,6 +164,13 @@ def delete_label(label: Label) -> None:
 
 def add_label(conversation: Conversation, label: Label, actor: User) -> bool:
     """Put the label on the conversation; False when it already had it (nothing changes)."""
+    added = put_on(conversation, label, actor)
+    db.session.commit()
+    return added
+
+
+def put_on(conversation: Conversation, label: Label, actor: User) -> bool:
+    """`add_label` without the commit, for several conversations in one transaction."""
     if label in conversation.labels:
         return False
     conversation.labels.append(label)
@@ -177,6 +184,7 @@ def remove_label(conversation: Conversation, label: Label, actor: User) -> bool:
         return False
     conversation.labels.remove(label)
     _changed(conversation, label, actor, added=False)
+    db.session.commit()
     return True
 
 
@@ -190,4 +198,3 @@ def _changed(conversation: Conversation, label: Label, actor: User, *, added: bo
     )
     label_line(conversation, label, actor, added=added)
     announce(conversation)
-    db.session.commit()

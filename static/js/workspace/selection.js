@@ -1,7 +1,8 @@
 // Choosing several conversations in the list and acting on them together: a checkbox per row,
 // Shift+click for a range, Space or X on the focused row; the bar above the list resolves,
-// reopens or assigns them all in one request (POST /api/conversations/bulk).
+// reopens, assigns, labels or snoozes them all in one request (POST /api/conversations/bulk).
 import { $, api, attempt, el, showProblem, t } from "./core.js";
+import { presetTime } from "./snooze.js";
 
 export class Selection {
   constructor({ list, me, onUpdated, announce }) {
@@ -20,6 +21,8 @@ export class Selection {
     $("bulk-clear").addEventListener("click", () => this.clear());
     this.assignee.addEventListener("focus", () => this.loadAgents());
     this.assignee.addEventListener("pointerdown", () => this.loadAgents());
+    this.chosen("bulk-label", (value) => this.run("label", { label_id: Number(value) }));
+    this.chosen("bulk-snooze", (value) => this.run("snooze", { until: presetTime(value).toISOString() }));
     this.assignee.addEventListener("change", () => {
       const value = this.assignee.value;
       this.assignee.value = "";
@@ -93,6 +96,16 @@ export class Selection {
       box.checked = selected;
       box.closest("li")?.classList.toggle("selected", selected);
     }
+  }
+
+  /** A menu of the bar that acts when something is chosen, then shows its prompt again. */
+  chosen(id, act) {
+    const menu = $(id);
+    menu.addEventListener("change", () => {
+      const value = menu.value;
+      menu.value = "";
+      if (value) act(value);
+    });
   }
 
   async loadAgents() {
