@@ -131,6 +131,27 @@ def test_a_hidden_tab_hears_customers_in_the_saved_zone(line_sandbox, make, work
     page.evaluate("__hide(false)")
     expect(page).to_have_title("Ken · Inbox · LINE Inbox")
 
+    # Mali hands Hana's conversation to the agent while they look away: they hear of it.
+    page.evaluate("__hide(true)")
+    handed = requests.patch(
+        f"{line_sandbox.base_url}/api/conversations/{conversation_of('Hana').id}",
+        json={"assignee_id": None},
+        headers={"Authorization": f"Bearer {make.token(mali)}"},
+        timeout=10,
+    )
+    assert handed.status_code == 200, handed.text
+    handed = requests.patch(
+        f"{line_sandbox.base_url}/api/conversations/{conversation_of('Hana').id}",
+        json={"assignee_id": agent.id},
+        headers={"Authorization": f"Bearer {make.token(mali)}"},
+        timeout=10,
+    )
+    assert handed.status_code == 200, handed.text
+    page.wait_for_function("() => window.__notifications.length >= 4", timeout=LIVE)
+    assert notifications(page)[-1]["title"] == "Hana"
+    assert "Mali" in notifications(page)[-1]["body"]
+    page.evaluate("__hide(false)")
+
     # Waiting customers turn amber and red by the channel's thresholds (5 and 15 minutes).
     hana_conversation, ken_conversation = conversation_of("Hana"), conversation_of("Ken")
     hana_conversation.waiting_since = utcnow() - timedelta(minutes=20)

@@ -70,7 +70,9 @@ export class Alerts {
     const recent = message.version === 1 || Date.now() - Date.parse(message.sent_at) < RECENT;
     if (this.seen.has(message.id) || !recent) return;
     this.seen.add(message.id);
-    const interesting = message.direction === "incoming" || (message.type === "note" && message.sent_by?.id !== this.me.id);
+    const interesting = message.direction === "incoming"
+      || (message.type === "note" && message.sent_by?.id !== this.me.id)
+      || handedToMe(message, this.me);
     if (!interesting) return;
     const waiting = this.heard.get(message.conversation_id) || [];
     this.heard.set(message.conversation_id, [...waiting, message]);
@@ -93,6 +95,7 @@ export class Alerts {
     if (message.type === "note") {
       return settings.mentions && mentions(message.text, this.me) ? "mention" : null;
     }
+    if (message.type === "assignment_changed") return settings.assigned_messages ? "assigned" : null;
     if (conversation.assignee?.id === this.me.id) return settings.assigned_messages ? "assigned" : null;
     // Unassigned, and this message started the customer's wait: someone should pick it up.
     const started = conversation.waiting_since && Date.parse(conversation.waiting_since) === Date.parse(message.sent_at);
@@ -166,6 +169,12 @@ export class Alerts {
       offer.hidden = true;
     });
   }
+}
+
+/** A conversation given to me by a colleague or by automatic routing (not by myself). */
+function handedToMe(message, me) {
+  const { to, by } = message.payload || {};
+  return message.type === "assignment_changed" && to?.id === me.id && by?.id !== me.id;
 }
 
 /** The tab's icon, drawn: the inbox's green bubble, with a red count while something waits. */

@@ -225,17 +225,14 @@ function connectionState(text) {
   box.textContent = text || "";
 }
 
-let everConnected = false;
 socket.on("connect", () => {
   connectionState("");
   presence.heartbeat();
   if (active?.id) joinConversation(active.id);
-  if (everConnected) {
-    // Back after a drop: fetch what happened meanwhile.
-    attempt(() => list.reload());
-    attempt(() => thread.catchUp());
-  }
-  everConnected = true;
+  // What happened while there was no connection (after a drop, or between the page being
+  // drawn and its socket joining the channels' rooms) was never heard: fetch it.
+  attempt(() => list.reload());
+  attempt(() => thread.catchUp());
 });
 socket.on("disconnect", (reason) => {
   // The server closes a connection only when its access ended (signed out, disabled, password
