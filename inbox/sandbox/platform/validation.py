@@ -1,18 +1,43 @@
-"""Request-body rules of the Messaging API, answered with LINE's `details` shape."""
+"""The Messaging API's request-body rules as data, answered the way LINE answers them.
+
+Every request body and message type is a table of field rules (`Object`, `Text`, `Url`, ...)
+built from messaging-api.yml and LINE's reference pages; `enforce(rule, body)` walks a body
+through its table. Failures come in LINE's two kinds:
+
+- a value of the wrong JSON type cannot even be read, so the request stops at once with
+  `{"message": "The property, 'x', in the request body is invalid (line: -, column: -)"}`;
+- a readable value that breaks a rule adds one `details` entry, and all of them are answered
+  together as `{"message": "The request body has N error(s)", "details": [...]}`.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+from inbox.sandbox.platform.common import LineError, invalid
 
 Details = list[dict[str, str]]
 
 MAX_TEXT = 5_000
 MAX_URL = 2_000
 REQUIRED = "must be specified"
+EMPTY = "May not be empty"
+NOT_HTTPS = "must be a valid HTTPS URL"
 # Hosts a local inbox serves its own media from: real LINE wants https only, but a developer's
 # machine has no certificate, so the sandbox lets plain http through for loopback hosts.
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+class Unreadable(Exception):
+    """A value of the wrong JSON type: LINE cannot deserialise the body at all."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(where)
+        self.where = where
 
 
 def text_length(text: str) -> int:
@@ -20,109 +45,332 @@ def text_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _url(value: Any, where: str, details: Details) -> None:
-    if value is None:
-        details.append({"message": REQUIRED, "property": where})
-        return
-    parts = urlsplit(value) if isinstance(value, str) else None
-    secure = parts is not None and (
-        parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOCAL_HOSTS)
-    )
-    if not secure or not parts.netloc or len(value) > MAX_URL:
-        details.append({"message": "must be a valid HTTPS URL", "property": where})
+def _join(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
 
 
-def _string(
-    value: Any, where: str, details: Details, *, maximum: int | None = None, required: bool = True
-) -> None:
-    if value is None:
-        if required:
-            details.append({"message": REQUIRED, "property": where})
-        return
-    if not isinstance(value, str):
-        details.append({"message": "must be a string", "property": where})
-    elif maximum is not None and text_length(value) > maximum:
-        details.append({"message": f"Length must be between 0 and {maximum}", "property": where})
+def _problem(details: Details, message: str, where: str) -> None:
+    details.append({"message": message, "property": where})
 
 
-def _number(value: Any, where: str, details: Details) -> None:
-    if value is None:
-        details.append({"message": REQUIRED, "property": where})
-    elif isinstance(value, bool) or not isinstance(value, int | float):
-        details.append({"message": "must be a number", "property": where})
+@dataclass(frozen=True)
+class Rule:
+    """One field: whether it must be there, and what its value must look like."""
+
+    required: bool = False
+
+    def check(self, value: Any, where: str, details: Details) -> None:
+        if value is None:
+            if self.required:
+                _problem(details, REQUIRED, where)
+            return
+        self.check_value(value, where, details)
+
+    def check_value(self, value: Any, where: str, details: Details) -> None:
+        """Rules for a present value; the base accepts anything."""
 
 
-def _object(value: Any, where: str, details: Details) -> None:
-    if value is None:
-        details.append({"message": REQUIRED, "property": where})
-    elif not isinstance(value, dict):
-        details.append({"message": "must be an object", "property": where})
+@dataclass(frozen=True)
+class Text(Rule):
+    not_empty: bool = False
+    max_length: int | None = None
+
+    def check_value(self, value: Any, where: str, details: Details) -> None:
+        if not isinstance(value, str):
+            raise Unreadable(where)
+        if self.not_empty and not value:
+            _problem(details, EMPTY, where)
+        elif self.max_length is not None and text_length(value) > self.max_length:
+            _problem(details, f"Length must be between 0 and {self.max_length}", where)
 
 
-def _message(message: dict[str, Any], where: str, details: Details) -> None:
-    kind = message.get("type")
-    field = lambda name: f"{where}.{name}"  # noqa: E731 - a short local namer
-    if kind in ("text", "textV2"):
-        _string(message.get("text"), field("text"), details, maximum=MAX_TEXT)
-    elif kind == "sticker":
-        _string(message.get("packageId"), field("packageId"), details)
-        _string(message.get("stickerId"), field("stickerId"), details)
-    elif kind in ("image", "video"):
-        _url(message.get("originalContentUrl"), field("originalContentUrl"), details)
-        _url(message.get("previewImageUrl"), field("previewImageUrl"), details)
-    elif kind == "audio":
-        _url(message.get("originalContentUrl"), field("originalContentUrl"), details)
-        _number(message.get("duration"), field("duration"), details)
-    elif kind == "location":
-        _string(message.get("title"), field("title"), details, maximum=100)
-        _string(message.get("address"), field("address"), details, maximum=100)
-        _number(message.get("latitude"), field("latitude"), details)
-        _number(message.get("longitude"), field("longitude"), details)
-    elif kind == "imagemap":
-        _url(message.get("baseUrl"), field("baseUrl"), details)
-        _string(message.get("altText"), field("altText"), details, maximum=1_500)
-        _object(message.get("baseSize"), field("baseSize"), details)
-    elif kind == "template":
-        _string(message.get("altText"), field("altText"), details, maximum=400)
-        _object(message.get("template"), field("template"), details)
-    elif kind == "flex":
-        _string(message.get("altText"), field("altText"), details, maximum=1_500)
-        _object(message.get("contents"), field("contents"), details)
-    elif kind == "coupon":
-        _string(message.get("couponId"), field("couponId"), details)
-    elif kind is None:
-        details.append({"message": REQUIRED, "property": field("type")})
-    else:
-        details.append({"message": "Invalid message type", "property": field("type")})
-    quick_reply = message.get("quickReply")
-    if isinstance(quick_reply, dict) and len(quick_reply.get("items") or []) > 13:
-        details.append(
-            {"message": "Size must be between 0 and 13", "property": field("quickReply.items")}
+@dataclass(frozen=True)
+class Url(Text):
+    """An HTTPS URL of at most 2,000 characters (LINE fetches it from its own servers)."""
+
+    max_length: int | None = MAX_URL
+
+    def check_value(self, value: Any, where: str, details: Details) -> None:
+        if not isinstance(value, str):
+            raise Unreadable(where)
+        parts = urlsplit(value)
+        secure = parts.scheme == "https" or (
+            parts.scheme == "http" and parts.hostname in _LOCAL_HOSTS
         )
-
-
-def messages(value: Any, details: Details) -> None:
-    """Check a `messages` array: 1 to 5 message objects, each valid for its type."""
-    if value is None:
-        details.append({"message": REQUIRED, "property": "messages"})
-        return
-    if not isinstance(value, list) or not 1 <= len(value) <= 5:
-        details.append({"message": "Size must be between 1 and 5", "property": "messages"})
-        return
-    for index, message in enumerate(value):
-        where = f"messages[{index}]"
-        if not isinstance(message, dict):
-            details.append({"message": "must be an object", "property": where})
+        if not secure or not parts.netloc:
+            _problem(details, NOT_HTTPS, where)
         else:
-            _message(message, where, details)
+            super().check_value(value, where, details)
 
 
-def required_string(body: dict[str, Any], name: str, details: Details) -> None:
-    _string(body.get(name), name, details)
-    if isinstance(body.get(name), str) and not body[name]:
-        details.append({"message": "must not be empty", "property": name})
+@dataclass(frozen=True)
+class ChatId(Text):
+    """A user, group or room ID; anything not shaped like one is unreadable to LINE."""
+
+    not_empty: bool = True
+    pattern: re.Pattern[str] = re.compile(r"^[UCR][0-9a-f]{32}$")
+
+    def check_value(self, value: Any, where: str, details: Details) -> None:
+        super().check_value(value, where, details)
+        if value and not self.pattern.match(value):
+            raise Unreadable(where)
 
 
-def notification_disabled(body: dict[str, Any], details: Details) -> None:
-    if "notificationDisabled" in body and not isinstance(body["notificationDisabled"], bool):
-        details.append({"message": "must be a boolean", "property": "notificationDisabled"})
+@dataclass(frozen=True)
+class Integer(Rule):
+    minimum: int | None = None
+    maximum: int | None = None
+
+    def check_value(self, value: Any, where: str, details: Details) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Unreadable(where)
+        if self.minimum is not None and value < self.minimum:
+            _problem(details, f"must be greater than or equal to {self.minimum}", where)
+        elif self.maximum is not None and value > self.maximum:
+            _problem(details, f"must be less than or equal to {self.maximum}", where)
+
+
+@dataclass(frozen=True)
+class Number(Rule):
+    def check_value(self, value: Any, where: str, details: Details) -> None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise Unreadable(where)
+
+
+@dataclass(frozen=True)
+class Boolean(Rule):
+    def check_value(self, value: Any, where: str, details: Details) -> None:
+        if not isinstance(value, bool):
+            raise Unreadable(where)
+
+
+@dataclass(frozen=True)
+class Object(Rule):
+    """A JSON object whose named fields follow their rules; other fields are ignored."""
+
+    fields: Mapping[str, Rule] = field(default_factory=dict)
+
+    def check_value(self, value: Any, where: str, details: Details) -> None:
+        if not isinstance(value, dict):
+            raise Unreadable(where)
+        for name, rule in self.fields.items():
+            rule.check(value.get(name), _join(where, name), details)
+
+    def extended(self, **more: Rule) -> Object:
+        return Object(required=self.required, fields={**self.fields, **more})
+
+
+@dataclass(frozen=True)
+class Array(Rule):
+    items: Rule = field(default_factory=Rule)
+    min_items: int = 0
+    max_items: int | None = None
+
+    def check_value(self, value: Any, where: str, details: Details) -> None:
+        if not isinstance(value, list):
+            raise Unreadable(where)
+        if len(value) < self.min_items or (
+            self.max_items is not None and len(value) > self.max_items
+        ):
+            _problem(details, f"Size must be between {self.min_items} and {self.max_items}", where)
+        for index, item in enumerate(value):
+            item_where = f"{where}[{index}]"
+            if item is None:
+                _problem(details, REQUIRED, item_where)
+            else:
+                self.items.check_value(item, item_where, details)
+
+
+@dataclass(frozen=True)
+class KeyedObjects(Rule):
+    """A JSON object used as a map: keys of a given shape, each value following one rule."""
+
+    values: Rule = field(default_factory=Rule)
+    key_pattern: re.Pattern[str] = re.compile(r".*")
+    max_keys: int | None = None
+
+    def check_value(self, value: Any, where: str, details: Details) -> None:
+        if not isinstance(value, dict):
+            raise Unreadable(where)
+        if self.max_keys is not None and len(value) > self.max_keys:
+            _problem(details, f"Size must be between 0 and {self.max_keys}", where)
+        for key, item in value.items():
+            item_where = _join(where, key)
+            if not self.key_pattern.match(key):
+                _problem(details, f"must match {self.key_pattern.pattern!r}", item_where)
+            self.values.check(item, item_where, details)
+
+
+@dataclass(frozen=True)
+class OneOf(Rule):
+    """An object whose `type` picks its table, as the spec's discriminators do."""
+
+    kinds: Mapping[str, Object] = field(default_factory=dict)
+
+    def check_value(self, value: Any, where: str, details: Details) -> None:
+        if not isinstance(value, dict):
+            raise Unreadable(where)
+        kind = value.get("type")
+        if kind is None:
+            _problem(details, REQUIRED, _join(where, "type"))
+        elif not isinstance(kind, str):
+            raise Unreadable(_join(where, "type"))
+        elif kind not in self.kinds:
+            allowed = ", ".join(self.kinds)
+            _problem(
+                details,
+                f"Must be one of the following values: [{allowed}]",
+                _join(where, "type"),
+            )
+        else:
+            self.kinds[kind].check_value(value, where, details)
+
+
+# --- Message objects (https://developers.line.biz/en/reference/messaging-api/#message-objects)
+
+QUICK_REPLY = Object(
+    fields={
+        "items": Array(
+            required=True,
+            max_items=13,
+            items=Object(
+                fields={
+                    "type": Text(required=True),
+                    "imageUrl": Url(),
+                    "action": Object(required=True, fields={"type": Text(required=True)}),
+                }
+            ),
+        )
+    }
+)
+SENDER = Object(fields={"name": Text(not_empty=True, max_length=20), "iconUrl": Url()})
+_COMMON = Object(fields={"quickReply": QUICK_REPLY, "sender": SENDER})
+_TEXT = Text(required=True, not_empty=True, max_length=MAX_TEXT)
+_QUOTE_TOKEN = Text(not_empty=True)
+EMOJI = Object(
+    fields={
+        "index": Integer(required=True, minimum=0),
+        "productId": Text(required=True, not_empty=True),
+        "emojiId": Text(required=True, not_empty=True),
+    }
+)
+MENTIONEE = OneOf(
+    required=True,
+    kinds={
+        "user": Object(fields={"userId": ChatId(required=True)}),
+        "all": Object(),
+    },
+)
+SUBSTITUTION = OneOf(
+    required=True,
+    kinds={
+        "mention": Object(fields={"mentionee": MENTIONEE}),
+        "emoji": Object(
+            fields={
+                "productId": Text(required=True, not_empty=True),
+                "emojiId": Text(required=True, not_empty=True),
+            }
+        ),
+    },
+)
+_ACTIONS = Array(required=True, min_items=1, items=Object(fields={"type": Text(required=True)}))
+
+# In the order LINE lists them in its "Must be one of the following values" answer.
+MESSAGE = OneOf(
+    kinds={
+        "text": _COMMON.extended(
+            text=_TEXT,
+            emojis=Array(max_items=20, items=EMOJI),
+            quoteToken=_QUOTE_TOKEN,
+        ),
+        "image": _COMMON.extended(
+            originalContentUrl=Url(required=True), previewImageUrl=Url(required=True)
+        ),
+        "video": _COMMON.extended(
+            originalContentUrl=Url(required=True),
+            previewImageUrl=Url(required=True),
+            trackingId=Text(not_empty=True, max_length=100),
+        ),
+        "audio": _COMMON.extended(
+            originalContentUrl=Url(required=True), duration=Integer(required=True, minimum=1)
+        ),
+        "location": _COMMON.extended(
+            title=Text(required=True, not_empty=True, max_length=100),
+            address=Text(required=True, not_empty=True, max_length=100),
+            latitude=Number(required=True),
+            longitude=Number(required=True),
+        ),
+        "sticker": _COMMON.extended(
+            packageId=Text(required=True, not_empty=True),
+            stickerId=Text(required=True, not_empty=True),
+            quoteToken=_QUOTE_TOKEN,
+        ),
+        "template": _COMMON.extended(
+            altText=Text(required=True, not_empty=True, max_length=400),
+            template=Object(required=True, fields={"type": Text(required=True)}),
+        ),
+        "imagemap": _COMMON.extended(
+            baseUrl=Url(required=True),
+            altText=Text(required=True, not_empty=True, max_length=1_500),
+            baseSize=Object(
+                required=True,
+                fields={"width": Integer(required=True), "height": Integer(required=True)},
+            ),
+            actions=_ACTIONS,
+        ),
+        "flex": _COMMON.extended(
+            altText=Text(required=True, not_empty=True, max_length=1_500),
+            contents=Object(required=True, fields={"type": Text(required=True)}),
+        ),
+        "textV2": _COMMON.extended(
+            text=_TEXT,
+            substitution=KeyedObjects(
+                values=SUBSTITUTION, key_pattern=re.compile(r"^[A-Za-z0-9_]{1,20}$"), max_keys=100
+            ),
+            quoteToken=_QUOTE_TOKEN,
+        ),
+        "coupon": _COMMON.extended(couponId=Text(required=True, not_empty=True)),
+    }
+)
+MESSAGES = Array(required=True, min_items=1, max_items=5, items=MESSAGE)
+
+# --- Request bodies
+
+REPLY = Object(
+    fields={
+        "replyToken": Text(required=True, not_empty=True),
+        "messages": MESSAGES,
+        "notificationDisabled": Boolean(),
+    }
+)
+PUSH = Object(
+    fields={
+        "to": ChatId(required=True),
+        "messages": MESSAGES,
+        "notificationDisabled": Boolean(),
+        "customAggregationUnits": Array(max_items=1, items=Text(not_empty=True, max_length=30)),
+    }
+)
+VALIDATE = Object(fields={"messages": MESSAGES})
+LOADING = Object(fields={"chatId": Text(required=True, not_empty=True)})
+MARK_AS_READ = Object(fields={"markAsReadToken": Text(required=True, not_empty=True)})
+
+
+def problems(rule: Rule, body: dict[str, Any]) -> Details:
+    """The `details` a body earns under `rule` (raises Unreadable for a wrong JSON type)."""
+    details: Details = []
+    rule.check(body, "", details)
+    return details
+
+
+def enforce(rule: Rule, body: dict[str, Any], *more: dict[str, str]) -> None:
+    """Raise LINE's 400 unless `body` follows `rule` (`more`: details found by the caller)."""
+    try:
+        details = problems(rule, body) + list(more)
+    except Unreadable as error:
+        raise LineError(
+            400,
+            f"The property, '{error.where}', in the request body is invalid (line: -, column: -)",
+        ) from None
+    if details:
+        raise invalid(details)
