@@ -101,6 +101,14 @@ def test_every_covered_operation_answers_as_the_spec_says(line_sandbox, app) -> 
     call("POST", "/v2/bot/message/push", shop, json={"to": alice, "messages": [one]})  # over quota
     call("POST", "/v2/bot/message/push", shop, json={"to": alice, "messages": [{"type": "x"}]})
     call("POST", "/v2/bot/message/push", json={"to": alice, "messages": [one]})  # no token
+    empty = {"type": "text", "text": ""}
+    call("POST", "/v2/bot/message/push", shop, json={"to": alice, "messages": [empty]})
+    call("POST", "/v2/bot/message/push", shop, json={"to": "nobody", "messages": [one]})
+    for send in ("reply", "push", "multicast", "narrowcast", "broadcast"):
+        path = f"/v2/bot/message/validate/{send}"
+        assert call("POST", path, shop, json={"messages": [one]}).json() == {}
+        call("POST", path, shop, json={"messages": [empty, {"type": "hologram"}]})
+        call("POST", path, shop, json={"messages": [{"type": "text", "text": 5}]})
     call("GET", "/v2/bot/message/quota", shop)
     call("GET", "/v2/bot/message/quota/consumption", shop)
     call("GET", "/v2/bot/profile/{userId}", shop, values=ids)
@@ -175,13 +183,15 @@ def test_every_covered_operation_answers_as_the_spec_says(line_sandbox, app) -> 
     )
 
     statuses = {(c.path, c.method, c.response.status_code) for c in call.calls}
+    refusals = [c.response.json() for c in call.calls if "/validate/" in c.path]
+    assert {len(r.get("details", [])) for r in refusals if "message" in r} == {0, 2}
     assert {
         ("/v2/bot/message/push", "POST", code) for code in (200, 400, 401, 409, 429)
     } <= statuses
     for recorded in call.calls:
         check(recorded)
     covered = {(c.document, c.path, c.method) for c in call.calls}
-    assert len(covered) == 32  # every operation the sandbox covers
+    assert len(covered) == 37  # every operation the sandbox covers
 
 
 def test_webhook_bodies_match_webhook_yml(line_sandbox) -> None:
