@@ -119,3 +119,69 @@ def test_agent_sends_a_picture_and_the_phone_can_open_it(line_sandbox, app, make
     assert original.status_code == 200 and original.content == picture.getvalue()
     preview = requests.get(image["previewImageUrl"], timeout=5)
     assert preview.headers["Content-Type"] == "image/jpeg"
+
+
+def _first_conversation(line_sandbox, make) -> tuple[str, dict]:
+    base, headers = line_sandbox.base_url, make.auth_header(Role.AGENT)
+    listed = eventually(
+        lambda: requests.get(f"{base}/api/conversations", headers=headers, timeout=5).json()[
+            "conversations"
+        ]
+    )
+    return f"{base}/api/conversations/{listed[0]['id']}", headers
+
+
+def test_texts_line_would_refuse_are_refused_before_they_reach_line(
+    line_sandbox, app, make, worker
+) -> None:
+    shop = line_sandbox.provision()
+    carol = line_sandbox.user("Carol", channel=shop)
+    line_sandbox.say(shop, carol, "hello?")
+    line_sandbox.wait_idle()
+    url, headers = _first_conversation(line_sandbox, make)
+    for text, complaint in (("", "empty"), ("  \n ", "empty"), ("😀" * 2501, "5000")):
+        answer = requests.post(f"{url}/messages", json={"text": text}, headers=headers, timeout=5)
+        assert answer.status_code == 400 and complaint in answer.json()["message"]
+    messages = requests.get(f"{url}/messages", headers=headers, timeout=5).json()["messages"]
+    assert [m for m in messages if m["direction"] == "outgoing"] == []
+    assert line_sandbox.received(shop, carol) == []
+
+
+def test_lines_refusal_of_a_message_is_shown_in_lines_words(
+    line_sandbox, app, make, worker
+) -> None:
+    import io
+
+    from PIL import Image
+
+    # LINE fetches media over HTTPS only; a plain-http public address gets the send refused.
+    app.config["PUBLIC_BASE_URL"] = "http://inbox.example.com"
+    shop = line_sandbox.provision()
+    dan = line_sandbox.user("Dan", channel=shop)
+    line_sandbox.say(shop, dan, "a photo please")
+    line_sandbox.wait_idle()
+    url, headers = _first_conversation(line_sandbox, make)
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (20, 120, 240)).save(picture, "PNG")
+    sent = requests.post(
+        f"{url}/attachments",
+        files={"file": ("menu.png", picture.getvalue(), "image/png")},
+        headers=headers,
+        timeout=10,
+    )
+    assert sent.status_code == 202
+
+    def failed() -> dict | None:
+        messages = requests.get(f"{url}/messages", headers=headers, timeout=5).json()["messages"]
+        mine = [m for m in messages if m["direction"] == "outgoing"]
+        return mine[0] if mine and mine[0]["delivery_state"] == "failed" else None
+
+    image = eventually(failed)
+    assert image, "the refused image was not marked failed"
+    assert "The request body has 2 error(s)" in image["error_message"]
+    assert image["error_details"] == [
+        {"message": "must be a valid HTTPS URL", "property": "messages[0].originalContentUrl"},
+        {"message": "must be a valid HTTPS URL", "property": "messages[0].previewImageUrl"},
+    ]
+    assert image["line_request_id"]
+    assert line_sandbox.received(shop, dan) == []

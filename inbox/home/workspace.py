@@ -15,10 +15,11 @@ from flask import current_app
 from inbox.api.serializers import conversation_detail_json, conversation_json, user_brief
 from inbox.conversations.queries import ConversationFilters, last_messages, list_conversations
 from inbox.extensions import db
+from inbox.line.client import MAX_TEXT_LENGTH
 from inbox.models import Channel, Conversation, ConversationStatus, Role, User
 
 FIRST_PAGE_SIZE = 40
-TEXT_LIMIT = 5000  # LINE's limit for one text message, in UTF-16 code units
+TEXT_LIMIT = MAX_TEXT_LENGTH  # counted in UTF-16 code units, as JavaScript's length does
 
 
 @dataclass(frozen=True)
