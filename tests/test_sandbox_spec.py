@@ -205,6 +205,7 @@ def test_webhook_bodies_match_webhook_yml(line_sandbox) -> None:
     line_sandbox.say(shop, bob, "in the room", chat=("room", room))
     line_sandbox.send_sticker(shop, alice)
     line_sandbox.send_location(shop, alice)
+    line_sandbox.say(shop, alice, "😀 thanks (love)(star)")
     for kind, name in (
         ("image", "a.png"),
         ("video", "a.mp4"),
@@ -239,6 +240,12 @@ def test_webhook_bodies_match_webhook_yml(line_sandbox) -> None:
         "audio",
         "file",
     }
+    (with_emoji,) = [e["message"] for e in events if e.get("message", {}).get("emojis")]
+    # LINE emoji sit in the text as "(name)", placed in UTF-16 code units (😀 is two).
+    assert [(e["index"], e["length"], e["emojiId"]) for e in with_emoji["emojis"]] == [
+        (10, 6, "001"),
+        (16, 6, "007"),
+    ]
     for event in events:
         check_event(event)
     spec("webhook.yml").check(
