@@ -85,43 +85,8 @@ def test_user_writes_agent_answers_phone_receives(line_sandbox, app, make, worke
     assert eventually(states) == sorted(expected_modes)
 
 
-def test_agent_sends_a_picture_and_the_phone_can_open_it(line_sandbox, app, make, worker) -> None:
-    import io
-
-    from PIL import Image
-
-    shop = line_sandbox.provision()
-    bob = line_sandbox.user("ボブ", channel=shop)
-    line_sandbox.say(shop, bob, "メニューの写真をください")
-    line_sandbox.wait_idle()
-    base, headers = line_sandbox.base_url, make.auth_header(Role.AGENT)
-    conversation = eventually(
-        lambda: requests.get(f"{base}/api/conversations", headers=headers, timeout=5).json()[
-            "conversations"
-        ]
-    )[0]
-    picture = io.BytesIO()
-    Image.new("RGB", (640, 480), (250, 180, 40)).save(picture, "PNG")
-    sent = requests.post(
-        f"{base}/api/conversations/{conversation['id']}/attachments",
-        files={"file": ("menu.png", picture.getvalue(), "image/png")},
-        headers=headers,
-        timeout=10,
-    )
-    assert sent.status_code == 202
-
-    def image_on_phone() -> list[dict]:
-        return [item for item in line_sandbox.received(shop, bob) if item.get("type") == "image"]
-
-    (image,) = eventually(image_on_phone)
-    # The phone (like LINE) opens the links without signing in to the inbox.
-    original = requests.get(image["originalContentUrl"], timeout=5)
-    assert original.status_code == 200 and original.content == picture.getvalue()
-    preview = requests.get(image["previewImageUrl"], timeout=5)
-    assert preview.headers["Content-Type"] == "image/jpeg"
-
-
 def _first_conversation(line_sandbox, make) -> tuple[str, dict]:
+    """The API address of the first conversation to appear, and an agent's headers."""
     base, headers = line_sandbox.base_url, make.auth_header(Role.AGENT)
     listed = eventually(
         lambda: requests.get(f"{base}/api/conversations", headers=headers, timeout=5).json()[
@@ -129,6 +94,42 @@ def _first_conversation(line_sandbox, make) -> tuple[str, dict]:
         ]
     )
     return f"{base}/api/conversations/{listed[0]['id']}", headers
+
+
+def _send_picture(url: str, headers: dict, size: tuple[int, int]) -> bytes:
+    """An agent sends a PNG of `size` through the API; its bytes."""
+    import io
+
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", size, (250, 180, 40)).save(picture, "PNG")
+    sent = requests.post(
+        f"{url}/attachments",
+        files={"file": ("menu.png", picture.getvalue(), "image/png")},
+        headers=headers,
+        timeout=10,
+    )
+    assert sent.status_code == 202
+    return picture.getvalue()
+
+
+def test_agent_sends_a_picture_and_the_phone_can_open_it(line_sandbox, app, make, worker) -> None:
+    shop = line_sandbox.provision()
+    bob = line_sandbox.user("ボブ", channel=shop)
+    line_sandbox.say(shop, bob, "メニューの写真をください")
+    line_sandbox.wait_idle()
+    picture = _send_picture(*_first_conversation(line_sandbox, make), (640, 480))
+
+    def image_on_phone() -> list[dict]:
+        return [item for item in line_sandbox.received(shop, bob) if item.get("type") == "image"]
+
+    (image,) = eventually(image_on_phone)
+    # The phone (like LINE) opens the links without signing in to the inbox.
+    original = requests.get(image["originalContentUrl"], timeout=5)
+    assert original.status_code == 200 and original.content == picture
+    preview = requests.get(image["previewImageUrl"], timeout=5)
+    assert preview.headers["Content-Type"] == "image/jpeg"
 
 
 def test_texts_line_would_refuse_are_refused_before_they_reach_line(
@@ -150,10 +151,6 @@ def test_texts_line_would_refuse_are_refused_before_they_reach_line(
 def test_lines_refusal_of_a_message_is_shown_in_lines_words(
     line_sandbox, app, make, worker
 ) -> None:
-    import io
-
-    from PIL import Image
-
     # LINE fetches media over HTTPS only; a plain-http public address gets the send refused.
     app.config["PUBLIC_BASE_URL"] = "http://inbox.example.com"
     shop = line_sandbox.provision()
@@ -161,15 +158,7 @@ def test_lines_refusal_of_a_message_is_shown_in_lines_words(
     line_sandbox.say(shop, dan, "a photo please")
     line_sandbox.wait_idle()
     url, headers = _first_conversation(line_sandbox, make)
-    picture = io.BytesIO()
-    Image.new("RGB", (64, 48), (20, 120, 240)).save(picture, "PNG")
-    sent = requests.post(
-        f"{url}/attachments",
-        files={"file": ("menu.png", picture.getvalue(), "image/png")},
-        headers=headers,
-        timeout=10,
-    )
-    assert sent.status_code == 202
+    _send_picture(url, headers, (64, 48))
 
     def failed() -> dict | None:
         messages = requests.get(f"{url}/messages", headers=headers, timeout=5).json()["messages"]

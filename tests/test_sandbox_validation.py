@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.sandbox_helpers import call, retry_key
+from tests.sandbox_helpers import call, reply, retry_key
 from tests.sandbox_spec import spec
 
 ERROR = "#/components/schemas/ErrorResponse"
@@ -280,30 +280,11 @@ def test_every_validate_endpoint_refuses_like_the_send_it_stands_for(
 def test_reply_checks_its_body_before_its_token(line_sandbox, shop, alice) -> None:
     line_sandbox.say(shop, alice, "hello")
     token = line_sandbox.events(shop, "message")[0]["replyToken"]
-    refused = call(
-        line_sandbox,
-        "POST",
-        "/v2/bot/message/reply",
-        shop,
-        json={"replyToken": token, "messages": [text("")]},
-    )
+    refused = reply(line_sandbox, shop, token, text(""))
     refused_as_line_does(refused, [(EMPTY, "messages[0].text")])
-    no_token = call(
-        line_sandbox,
-        "POST",
-        "/v2/bot/message/reply",
-        shop,
-        json={"replyToken": "", "messages": [text("hi")]},
-    )
-    refused_as_line_does(no_token, [(EMPTY, "replyToken")])
+    refused_as_line_does(reply(line_sandbox, shop, "", text("hi")), [(EMPTY, "replyToken")])
     # The refused reply did not use the token up.
-    answered = call(
-        line_sandbox,
-        "POST",
-        "/v2/bot/message/reply",
-        shop,
-        json={"replyToken": token, "messages": [text("hi")]},
-    )
+    answered = reply(line_sandbox, shop, token, text("hi"))
     assert answered.status_code == 200
     assert [m["text"] for m in line_sandbox.received(shop, alice)] == ["hi"]
 
