@@ -198,7 +198,8 @@ REFUSED = [
 PUSH, VALIDATE_PUSH = "/v2/bot/message/push", "/v2/bot/message/validate/push"
 # (body, property, paths): validate takes only `messages`, so it ignores what push would read.
 UNREADABLE = [
-    ({"messages": [text(5)]}, "messages[0].text", (PUSH, VALIDATE_PUSH)),
+    ({"messages": [text({"en": "hi"})]}, "messages[0].text", (PUSH, VALIDATE_PUSH)),
+    ({"messages": [text(["hi"])]}, "messages[0].text", (PUSH, VALIDATE_PUSH)),
     ({"messages": "hello"}, "messages", (PUSH, VALIDATE_PUSH)),
     (
         {"messages": [{"type": "audio", "originalContentUrl": HTTPS, "duration": "1s"}]},
@@ -300,3 +301,19 @@ def test_a_value_of_the_wrong_json_type_makes_the_body_unreadable(
         assert answer.json() == {"message": f"{unreadable} (line: -, column: -)"}
         spec("messaging-api.yml").check(answer.json(), ERROR)
     assert line_sandbox.received(shop, alice) == []
+
+
+@pytest.mark.parametrize(
+    ("message", "more"),
+    [
+        ({"type": "sticker", "packageId": 446, "stickerId": 1988}, {}),
+        ({"type": "audio", "originalContentUrl": HTTPS, "duration": "60000"}, {}),
+        (text("hi"), {"notificationDisabled": "true"}),
+    ],
+)
+def test_scalars_are_read_as_the_fields_type(line_sandbox, shop, alice, message, more) -> None:
+    """LINE's JSON reader coerces scalars (446 reads as "446"), so these are not refused."""
+    body = {"to": alice, "messages": [message], **more}
+    assert call(line_sandbox, "POST", VALIDATE_PUSH, shop, json=body).status_code == 200
+    assert call(line_sandbox, "POST", PUSH, shop, json=body).status_code == 200
+    assert len(line_sandbox.received(shop, alice)) == 1

@@ -131,7 +131,7 @@ function messageBody(message) {
     case "textV2":
       return textWithEmojis(body);
     case "sticker": {
-      const sticker = view.state.stickers.find((s) => s.packageId === body.packageId && s.stickerId === body.stickerId);
+      const sticker = view.state.stickers.find((s) => s.packageId === String(body.packageId) && s.stickerId === String(body.stickerId));
       return el("span", { class: "sticker", role: "img", ariaLabel: T.sticker, textContent: sticker ? sticker.emoji : `[${T.sticker} ${body.packageId}/${body.stickerId}]` });
     }
     case "image":

@@ -5,13 +5,16 @@ built from messaging-api.yml and LINE's reference pages; `enforce(rule, body)` w
 through its table. Failures come in LINE's two kinds:
 
 - a value of the wrong JSON type cannot even be read, so the request stops at once with
-  `{"message": "The property, 'x', in the request body is invalid (line: -, column: -)"}`;
+  `{"message": "The property, 'x', in the request body is invalid (line: -, column: -)"}`.
+  Like the Jackson reader behind LINE's answers, scalars are coerced where that is possible:
+  `"packageId": 446` reads as "446" and `"duration": "60000"` as 60000;
 - a readable value that breaks a rule adds one `details` entry, and all of them are answered
   together as `{"message": "The request body has N error(s)", "details": [...]}`.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -45,6 +48,27 @@ def text_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+def _as_text(value: Any, where: str) -> str:
+    """A string field's value: a JSON scalar reads as its text; an object or array cannot."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | int | float):
+        return json.dumps(value)
+    raise Unreadable(where)
+
+
+def _as_number(value: Any, where: str) -> float:
+    """A number field's value: a JSON number, or a string holding one."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            return float(value) if any(c in value for c in ".eE") else int(value)
+        except ValueError:
+            pass
+    raise Unreadable(where)
+
+
 def _join(where: str, name: str) -> str:
     return f"{where}.{name}" if where else name
 
@@ -76,8 +100,7 @@ class Text(Rule):
     max_length: int | None = None
 
     def check_value(self, value: Any, where: str, details: Details) -> None:
-        if not isinstance(value, str):
-            raise Unreadable(where)
+        value = _as_text(value, where)
         if self.not_empty and not value:
             _problem(details, EMPTY, where)
         elif self.max_length is not None and text_length(value) > self.max_length:
@@ -91,12 +114,14 @@ class Url(Text):
     max_length: int | None = MAX_URL
 
     def check_value(self, value: Any, where: str, details: Details) -> None:
-        if not isinstance(value, str):
-            raise Unreadable(where)
-        parts = urlsplit(value)
-        secure = parts.scheme == "https" or (
-            parts.scheme == "http" and parts.hostname in _LOCAL_HOSTS
-        )
+        value = _as_text(value, where)
+        try:
+            parts = urlsplit(value)
+            secure = parts.scheme == "https" or (
+                parts.scheme == "http" and parts.hostname in _LOCAL_HOSTS
+            )
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            secure = False
         if not secure or not parts.netloc:
             _problem(details, NOT_HTTPS, where)
         else:
@@ -112,7 +137,8 @@ class ChatId(Text):
 
     def check_value(self, value: Any, where: str, details: Details) -> None:
         super().check_value(value, where, details)
-        if value and not self.pattern.match(value):
+        text = _as_text(value, where)
+        if text and not self.pattern.match(text):
             raise Unreadable(where)
 
 
@@ -122,7 +148,8 @@ class Integer(Rule):
     maximum: int | None = None
 
     def check_value(self, value: Any, where: str, details: Details) -> None:
-        if isinstance(value, bool) or not isinstance(value, int):
+        value = _as_number(value, where)
+        if not float(value).is_integer():
             raise Unreadable(where)
         if self.minimum is not None and value < self.minimum:
             _problem(details, f"must be greater than or equal to {self.minimum}", where)
@@ -133,14 +160,13 @@ class Integer(Rule):
 @dataclass(frozen=True)
 class Number(Rule):
     def check_value(self, value: Any, where: str, details: Details) -> None:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise Unreadable(where)
+        _as_number(value, where)
 
 
 @dataclass(frozen=True)
 class Boolean(Rule):
     def check_value(self, value: Any, where: str, details: Details) -> None:
-        if not isinstance(value, bool):
+        if not isinstance(value, bool) and value not in ("true", "false"):
             raise Unreadable(where)
 
 
