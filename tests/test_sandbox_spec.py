@@ -108,7 +108,7 @@ def test_every_covered_operation_answers_as_the_spec_says(line_sandbox, app) -> 
         path = f"/v2/bot/message/validate/{send}"
         assert call("POST", path, shop, json={"messages": [one]}).json() == {}
         call("POST", path, shop, json={"messages": [empty, {"type": "hologram"}]})
-        call("POST", path, shop, json={"messages": [{"type": "text", "text": 5}]})
+        call("POST", path, shop, json={"messages": [{"type": "text", "text": ["hi"]}]})
     call("GET", "/v2/bot/message/quota", shop)
     call("GET", "/v2/bot/message/quota/consumption", shop)
     call("GET", "/v2/bot/profile/{userId}", shop, values=ids)
