@@ -332,8 +332,9 @@ def test_wrong_access_token_is_unauthorized(line_sandbox, shop, line) -> None:
             [text("ก" * 5_001)],
             {"message": "Length must be between 0 and 5000", "property": "messages[0].text"},
         ),
+        ([text("")], {"message": "May not be empty", "property": "messages[0].text"}),
     ],
-    ids=["six-messages", "5001-characters"],
+    ids=["six-messages", "5001-characters", "empty-text"],
 )
 def test_bad_request_carries_lines_details(
     line_sandbox, shop, alice, line, messages, detail

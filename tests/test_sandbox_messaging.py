@@ -8,6 +8,10 @@ import sqlalchemy as sa
 from inbox.sandbox.models import ChatMessage
 from tests.sandbox_helpers import call, push, reply, retry_key, text
 
+MESSAGE_TYPES = (
+    "Must be one of the following values: "
+    "[text, image, video, audio, location, sticker, template, imagemap, flex, textV2, coupon]"
+)
 AUTH_FAILED = (
     "Authentication failed. Confirm that the access token in the authorization header is valid."
 )
@@ -86,7 +90,7 @@ def test_wrong_or_missing_token_gets_401(line_sandbox, shop, alice, headers, mes
         ),
         (
             {"to": "{alice}", "messages": [text("a"), {"type": "hologram"}]},
-            [("Invalid message type", "messages[1].type")],
+            [(MESSAGE_TYPES, "messages[1].type")],
         ),
         (
             {"to": "{alice}", "messages": [{"type": "image", "originalContentUrl": "ftp://x/y"}]},
@@ -301,10 +305,19 @@ def test_push_to_a_user_who_blocked_is_200_but_reaches_no_one(line_sandbox, shop
     }
 
 
-@pytest.mark.parametrize("to", ["U" + "0" * 32, "C" + "0" * 32, "nobody"])
+@pytest.mark.parametrize("to", ["U" + "0" * 32, "C" + "0" * 32, "R" + "0" * 32])
 def test_push_to_an_unknown_id_fails_to_send(line_sandbox, shop, to) -> None:
     answer = push(line_sandbox, shop, to)
     assert answer.status_code == 400 and answer.json() == {"message": "Failed to send messages"}
+
+
+@pytest.mark.parametrize("to", ["nobody", "U123", 42])
+def test_push_to_something_not_shaped_like_an_id_is_unreadable(line_sandbox, shop, to) -> None:
+    answer = push(line_sandbox, shop, to)
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "message": "The property, 'to', in the request body is invalid (line: -, column: -)"
+    }
 
 
 def test_loading_animation(line_sandbox, shop, alice) -> None:

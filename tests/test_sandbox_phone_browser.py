@@ -2,7 +2,8 @@
 shows while an agent writes, and goes as soon as the answer arrives, not when its seconds run
 out.
 
-Screenshots: tests/screenshots/sandbox-phone-typing.png, sandbox-phone-answered.png.
+Screenshots: tests/screenshots/sandbox-phone-typing.png, sandbox-phone-answered.png,
+sandbox-phone-emoji.png.
 """
 
 from __future__ import annotations
@@ -49,3 +50,30 @@ def test_the_typing_indicator_goes_when_the_answer_arrives(line_sandbox, make, p
     expect(page.locator("#messages")).to_contain_text("มีค่ะ ชิ้นละ 85 บาท")
     expect(page.locator("#typing")).to_be_hidden()  # long before its 60 seconds
     page.screenshot(path=SCREENSHOTS / "sandbox-phone-answered.png")
+
+
+def test_a_text_with_line_emoji_and_a_sticker_from_the_phone(line_sandbox, make, page) -> None:
+    shop = line_sandbox.provision(name="Emoji shop")
+    nid = line_sandbox.user("Nid", channel=shop)
+    line_sandbox.say(shop, nid, "hello")
+    sign_in(page, line_sandbox.base_url, make.user(Role.AGENT).email)
+    page.get_by_role("link", name="Phone", exact=True).click()
+    expect(page.locator("#messages")).to_contain_text("hello")
+
+    page.locator("#text").fill("thank you ")
+    page.get_by_role("button", name="LINE emoji", exact=True).click()
+    page.get_by_role("button", name="LINE emoji (love)").click()
+    expect(page.locator("#text")).to_have_value("thank you (love)")
+    page.locator("#text").press("Enter")
+    expect(page.get_by_role("img", name="(love)")).to_have_text("🥰")
+    page.get_by_role("button", name="Stickers", exact=True).click()
+    page.get_by_role("button", name="Sticker 1997").click()
+    expect(page.locator("#messages .sticker").last).to_have_text("🎉")
+    page.screenshot(path=SCREENSHOTS / "sandbox-phone-emoji.png")
+
+    sent = [e["message"] for e in line_sandbox.events(shop, "message")]
+    assert sent[-2]["text"] == "thank you (love)"
+    assert sent[-2]["emojis"] == [
+        {"index": 10, "length": 6, "productId": "5ac1bfd5040ab15980c9b435", "emojiId": "001"}
+    ]
+    assert (sent[-1]["type"], sent[-1]["stickerId"]) == ("sticker", "1997")

@@ -101,6 +101,14 @@ def test_every_covered_operation_answers_as_the_spec_says(line_sandbox, app) -> 
     call("POST", "/v2/bot/message/push", shop, json={"to": alice, "messages": [one]})  # over quota
     call("POST", "/v2/bot/message/push", shop, json={"to": alice, "messages": [{"type": "x"}]})
     call("POST", "/v2/bot/message/push", json={"to": alice, "messages": [one]})  # no token
+    empty = {"type": "text", "text": ""}
+    call("POST", "/v2/bot/message/push", shop, json={"to": alice, "messages": [empty]})
+    call("POST", "/v2/bot/message/push", shop, json={"to": "nobody", "messages": [one]})
+    for send in ("reply", "push", "multicast", "narrowcast", "broadcast"):
+        path = f"/v2/bot/message/validate/{send}"
+        assert call("POST", path, shop, json={"messages": [one]}).json() == {}
+        call("POST", path, shop, json={"messages": [empty, {"type": "hologram"}]})
+        call("POST", path, shop, json={"messages": [{"type": "text", "text": ["hi"]}]})
     call("GET", "/v2/bot/message/quota", shop)
     call("GET", "/v2/bot/message/quota/consumption", shop)
     call("GET", "/v2/bot/profile/{userId}", shop, values=ids)
@@ -175,13 +183,15 @@ def test_every_covered_operation_answers_as_the_spec_says(line_sandbox, app) -> 
     )
 
     statuses = {(c.path, c.method, c.response.status_code) for c in call.calls}
+    refusals = [c.response.json() for c in call.calls if "/validate/" in c.path]
+    assert {len(r.get("details", [])) for r in refusals if "message" in r} == {0, 2}
     assert {
         ("/v2/bot/message/push", "POST", code) for code in (200, 400, 401, 409, 429)
     } <= statuses
     for recorded in call.calls:
         check(recorded)
     covered = {(c.document, c.path, c.method) for c in call.calls}
-    assert len(covered) == 32  # every operation the sandbox covers
+    assert len(covered) == 37  # every operation the sandbox covers
 
 
 def test_webhook_bodies_match_webhook_yml(line_sandbox) -> None:
@@ -195,6 +205,7 @@ def test_webhook_bodies_match_webhook_yml(line_sandbox) -> None:
     line_sandbox.say(shop, bob, "in the room", chat=("room", room))
     line_sandbox.send_sticker(shop, alice)
     line_sandbox.send_location(shop, alice)
+    line_sandbox.say(shop, alice, "😀 thanks (love)(star)")
     for kind, name in (
         ("image", "a.png"),
         ("video", "a.mp4"),
@@ -229,6 +240,12 @@ def test_webhook_bodies_match_webhook_yml(line_sandbox) -> None:
         "audio",
         "file",
     }
+    (with_emoji,) = [e["message"] for e in events if e.get("message", {}).get("emojis")]
+    # LINE emoji sit in the text as "(name)", placed in UTF-16 code units (😀 is two).
+    assert [(e["index"], e["length"], e["emojiId"]) for e in with_emoji["emojis"]] == [
+        (10, 6, "001"),
+        (16, 6, "007"),
+    ]
     for event in events:
         check_event(event)
     spec("webhook.yml").check(

@@ -332,6 +332,7 @@ def test_blocked_contacts_cannot_be_messaged(client, make, stub, agent) -> None:
     [
         ({"text": ""}, "empty"),
         ({"text": "ก" * 5001}, "5000"),
+        ({"text": "😀" * 2501}, "5000"),  # LINE counts UTF-16 code units: 5,002 of them
         ({"texts": "x"}, "list"),
         ({"text": "x", "mode": "fax"}, "mode"),
     ],

@@ -22,11 +22,12 @@ from inbox.api.serializers import (
 from inbox.conversations.queries import ConversationFilters, list_conversations
 from inbox.extensions import db
 from inbox.labels.service import all_labels
+from inbox.line.client import MAX_TEXT_LENGTH
 from inbox.models import Channel, Conversation, ConversationStatus, Role, User
 from inbox.models.user import active_agents
 
 FIRST_PAGE_SIZE = 40
-TEXT_LIMIT = 5000  # LINE's limit for one text message, in UTF-16 code units
+TEXT_LIMIT = MAX_TEXT_LENGTH  # counted in UTF-16 code units, as JavaScript's length does
 
 
 @dataclass(frozen=True)

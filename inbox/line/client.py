@@ -15,6 +15,12 @@ from inbox.line.errors import LineConflict
 from inbox.line.transport import ACCEPTED_REQUEST_ID, REQUEST_ID, Transport
 
 MAX_MESSAGES_PER_SEND = 5
+MAX_TEXT_LENGTH = 5_000  # characters in one text message, counted as LINE counts them
+
+
+def text_length(text: str) -> int:
+    """Characters as LINE counts them: UTF-16 code units, so an emoji like 😀 is two."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 @dataclass(frozen=True)
@@ -360,4 +366,11 @@ class LineClient:
         )
 
 
-__all__ = ["ACCEPTED_REQUEST_ID", "MAX_MESSAGES_PER_SEND", "LineClient", "SendResult"]
+__all__ = [
+    "ACCEPTED_REQUEST_ID",
+    "MAX_MESSAGES_PER_SEND",
+    "MAX_TEXT_LENGTH",
+    "LineClient",
+    "SendResult",
+    "text_length",
+]

@@ -14,7 +14,7 @@ from inbox.audit import preview, record
 from inbox.conversations.waiting import answered, refresh_waiting
 from inbox.extensions import db
 from inbox.jobs import enqueue
-from inbox.line.client import MAX_MESSAGES_PER_SEND
+from inbox.line.client import MAX_MESSAGES_PER_SEND, MAX_TEXT_LENGTH, text_length
 from inbox.models import (
     Attachment,
     Conversation,
@@ -29,8 +29,6 @@ from inbox.models import (
 from inbox.outgoing.guards import check_push_allowed, check_send_mode
 from inbox.outgoing.modes import CannotSend, SendMode
 from inbox.realtime import announce
-
-MAX_TEXT_LENGTH = 5000  # LINE's limit for a text message
 
 
 def check_can_send(conversation: Conversation) -> None:
@@ -56,7 +54,7 @@ def validate_texts(texts: list[str]) -> list[str]:
     if not cleaned or any(not text.strip() for text in cleaned):
         raise CannotSend(str(_l("A message cannot be empty.")), "empty")
     for text in cleaned:
-        if len(text) > MAX_TEXT_LENGTH:
+        if text_length(text) > MAX_TEXT_LENGTH:
             raise CannotSend(
                 str(_l("A message can have at most %(limit)d characters.", limit=MAX_TEXT_LENGTH)),
                 "too_long",

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from inbox.audit import record
 from inbox.database import UNSTORABLE_TEXT
 from inbox.extensions import db
+from inbox.line.client import text_length
 from inbox.models import Role, SavedReply, User
 from inbox.models.saved_reply import BODY_LENGTH, SHORTCUT_LENGTH, TITLE_LENGTH
 
@@ -80,8 +81,7 @@ def checked(title: str, shortcut: str, body: str) -> ReplyFields:
         raise ReplyRefused(_("A shortcut is one word: no spaces and no “/”."), "shortcut")
     if not body.strip():
         raise ReplyRefused(_("Write the reply's text."), "body")
-    # LINE counts UTF-16 code units, as the composer does.
-    if len(body.encode("utf-16-le")) // 2 > BODY_LENGTH:
+    if text_length(body) > BODY_LENGTH:
         raise ReplyRefused(
             _("A reply has at most %(count)d characters, LINE's limit.", count=BODY_LENGTH),
             "body",

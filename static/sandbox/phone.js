@@ -107,15 +107,31 @@ async function loadState() {
   await loadMessages(true);
 }
 
+// `emojis[].index` and `length` count UTF-16 code units, as JavaScript's string indexes do.
+function textWithEmojis(body) {
+  const text = body.text || "";
+  const parts = [];
+  let at = 0;
+  for (const found of body.emojis || []) {
+    const known = view.state.emojis.find((e) => e.productId === found.productId && e.emojiId === found.emojiId);
+    const token = text.slice(found.index, found.index + found.length);
+    parts.push(text.slice(at, found.index));
+    parts.push(known ? el("span", { class: "line-emoji", role: "img", ariaLabel: token, textContent: known.glyph }) : token);
+    at = found.index + found.length;
+  }
+  parts.push(text.slice(at));
+  return el("span", {}, ...parts);
+}
+
 function messageBody(message) {
   const body = message.body || {};
   if (message.unsent) return el("span", { textContent: T.unsent });
   switch (message.type) {
     case "text":
     case "textV2":
-      return el("span", { textContent: body.text || "" });
+      return textWithEmojis(body);
     case "sticker": {
-      const sticker = view.state.stickers.find((s) => s.packageId === body.packageId && s.stickerId === body.stickerId);
+      const sticker = view.state.stickers.find((s) => s.packageId === String(body.packageId) && s.stickerId === String(body.stickerId));
       return el("span", { class: "sticker", role: "img", ariaLabel: T.sticker, textContent: sticker ? sticker.emoji : `[${T.sticker} ${body.packageId}/${body.stickerId}]` });
     }
     case "image":
@@ -271,11 +287,16 @@ function wire() {
       $("composer").requestSubmit();
     }
   };
-  $("sticker-toggle").onclick = () => {
-    const panel = $("stickers");
-    panel.hidden = !panel.hidden;
-    $("sticker-toggle").setAttribute("aria-expanded", String(!panel.hidden));
-  };
+  const panels = [["sticker-toggle", "stickers"], ["emoji-toggle", "emojis"]];
+  for (const [toggle, panel] of panels) {
+    $(toggle).onclick = () => {
+      const opening = $(panel).hidden;
+      for (const [otherToggle, other] of panels) {  // one panel open at a time
+        $(other).hidden = !(opening && other === panel);
+        $(otherToggle).setAttribute("aria-expanded", String(!$(other).hidden));
+      }
+    };
+  }
   $("file").onchange = async (e) => {
     const file = e.target.files[0];
     if (!file) return;
@@ -304,6 +325,23 @@ function renderStickers() {
         onclick: async () => {
           const { message } = await call("/messages", { method: "POST", json: { ...chatTarget(), sender: view.user, type: "sticker", package_id: s.packageId, sticker_id: s.stickerId } });
           showMessage(message);
+        },
+      }),
+    ),
+  );
+}
+
+// A LINE emoji goes into the text as its name in brackets; the platform finds it there.
+function renderEmojis() {
+  const text = $("text");
+  $("emojis").replaceChildren(
+    ...view.state.emojis.map((e) =>
+      el("button", {
+        type: "button", textContent: e.glyph, ariaLabel: `${T.lineEmoji} ${e.token}`,
+        onclick: () => {
+          const at = text.selectionStart ?? text.value.length;
+          text.setRangeText(e.token, at, text.selectionEnd ?? at, "end");
+          text.focus();
         },
       }),
     ),
@@ -347,5 +385,6 @@ wire();
 view.state = JSON.parse($("phone-state").textContent);
 render();
 renderStickers();
+renderEmojis();
 listen();
 await loadMessages(true);

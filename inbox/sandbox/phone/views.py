@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.orm import Session
 
+from inbox.sandbox.emojis import EMOJIS, PRODUCT_ID
 from inbox.sandbox.models import (
     BotMembership,
     Chat,
@@ -72,6 +73,10 @@ def state(sandbox: Sandbox) -> dict[str, Any]:
             "stickers": [
                 {"packageId": s.package_id, "stickerId": s.sticker_id, "emoji": s.emoji}
                 for s in STICKERS
+            ],
+            "emojis": [
+                {"productId": PRODUCT_ID, "emojiId": e.emoji_id, "token": e.token, "glyph": e.glyph}
+                for e in EMOJIS
             ],
         }
 

@@ -27,22 +27,18 @@ def _publish(shown: list[dict[str, Any]]) -> None:
         notify("chat_message", payload)
 
 
-def _checked(body: dict[str, Any], target: str) -> None:
-    details: validation.Details = []
-    validation.required_string(body, target, details)
-    validation.messages(body.get("messages"), details)
-    validation.notification_disabled(body, details)
-    if details:
-        raise invalid(details)
+def _refuse_retry_key() -> None:
+    """Only push, multicast, narrowcast and broadcast take a retry key; others answer 400."""
+    if RETRY_KEY_HEADER in request.headers:
+        raise LineError(400, "The retry key is not supported by this API")
 
 
 @api.post("/v2/bot/message/reply")
 def reply() -> ResponseReturnValue:
     """Send messages with a reply token: single use, valid a minute after its event."""
-    if RETRY_KEY_HEADER in request.headers:
-        raise LineError(400, "The retry key is not supported by this API")
+    _refuse_retry_key()
     body = json_body()
-    _checked(body, "replyToken")
+    validation.enforce(validation.REPLY, body)
     sandbox, bot = get_sandbox(), channel()
     ttl = timedelta(seconds=int(sandbox.config["SANDBOX_REPLY_TOKEN_TTL"]))
     with sandbox.session() as session:
@@ -105,7 +101,7 @@ def push() -> ResponseReturnValue:
             if accepted is not None:
                 raise _conflict(accepted)
     body = json_body()
-    _checked(body, "to")
+    validation.enforce(validation.PUSH, body)
     with sandbox.quota_lock, sandbox.session() as session:
         chat_type, reached = outbox.recipients(session, bot, body["to"])
         outbox.charge(session, sandbox, bot, reached)
@@ -132,6 +128,14 @@ def push() -> ResponseReturnValue:
     return line_json({"sentMessages": sent})
 
 
+@api.post("/v2/bot/message/validate/<any(reply, push, multicast, narrowcast, broadcast):send>")
+def validate_messages(send: str) -> ResponseReturnValue:
+    """Check message objects as that kind of send would, sending nothing: 200 `{}` or LINE's 400."""
+    _refuse_retry_key()
+    validation.enforce(validation.VALIDATE, json_body())
+    return line_json({})
+
+
 @api.get("/v2/bot/message/quota")
 def quota() -> ResponseReturnValue:
     """The monthly message limit: `{"type": "limited", "value": N}` or `{"type": "none"}`."""
@@ -153,20 +157,15 @@ def quota_consumption() -> ResponseReturnValue:
 def loading_start() -> ResponseReturnValue:
     """Show the typing indicator in a one-to-one chat for 5 to 60 seconds (202 `{}`)."""
     body = json_body()
-    details: validation.Details = []
-    validation.required_string(body, "chatId", details)
     seconds = body.get("loadingSeconds", 20)
-    if (
+    bad_seconds = (
         isinstance(seconds, bool)
         or not isinstance(seconds, int)
         or not 5 <= seconds <= 60
         or seconds % 5
-    ):
-        details.append(
-            {"message": "must be a multiple of 5 between 5 and 60", "property": "loadingSeconds"}
-        )
-    if details:
-        raise invalid(details)
+    )
+    more = [{"message": "must be a multiple of 5 between 5 and 60", "property": "loadingSeconds"}]
+    validation.enforce(validation.LOADING, body, *(more if bad_seconds else []))
     sandbox, bot = get_sandbox(), channel()
     with sandbox.session() as session:
         friendship = session.get(Friendship, (bot.id, body["chatId"]))
@@ -197,10 +196,7 @@ def _mark_read(where: Any, bot_pk: int, up_to: int | None = None) -> list[str]:
 def mark_as_read_by_token() -> ResponseReturnValue:
     """Mark a chat read up to the message whose webhook carried this `markAsReadToken`."""
     body = json_body()
-    details: validation.Details = []
-    validation.required_string(body, "markAsReadToken", details)
-    if details:
-        raise invalid(details)
+    validation.enforce(validation.MARK_AS_READ, body)
     sandbox, bot = get_sandbox(), channel()
     with sandbox.session() as session:
         message = session.scalar(

@@ -1,128 +1,174 @@
-"""Request-body rules of the Messaging API, answered with LINE's `details` shape."""
+"""The Messaging API's request-body rules as data, answered the way LINE answers them.
+
+Every request body and message type is a table of field rules (see `fields`), built from
+messaging-api.yml and LINE's reference pages; `enforce(rule, body)` walks a body through its
+table and answers LINE's 400: `{"message": "The property, 'x', in the request body is invalid
+(line: -, column: -)"}` for a value that cannot be read, or `{"message": "The request body has
+N error(s)", "details": [...]}` for values that break the rules.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
-from urllib.parse import urlsplit
 
-Details = list[dict[str, str]]
+from inbox.sandbox.platform.common import LineError, invalid
+from inbox.sandbox.platform.fields import (
+    Array,
+    Boolean,
+    ChatId,
+    Integer,
+    KeyedObjects,
+    Number,
+    Object,
+    OneOf,
+    Rule,
+    Text,
+    Unreadable,
+    Url,
+    problems,
+)
 
 MAX_TEXT = 5_000
-MAX_URL = 2_000
-REQUIRED = "must be specified"
-# Hosts a local inbox serves its own media from: real LINE wants https only, but a developer's
-# machine has no certificate, so the sandbox lets plain http through for loopback hosts.
-_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
+# --- Message objects (https://developers.line.biz/en/reference/messaging-api/#message-objects)
 
-def text_length(text: str) -> int:
-    """Characters as LINE counts them: UTF-16 code units (an emoji outside the BMP is 2)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _url(value: Any, where: str, details: Details) -> None:
-    if value is None:
-        details.append({"message": REQUIRED, "property": where})
-        return
-    parts = urlsplit(value) if isinstance(value, str) else None
-    secure = parts is not None and (
-        parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOCAL_HOSTS)
-    )
-    if not secure or not parts.netloc or len(value) > MAX_URL:
-        details.append({"message": "must be a valid HTTPS URL", "property": where})
-
-
-def _string(
-    value: Any, where: str, details: Details, *, maximum: int | None = None, required: bool = True
-) -> None:
-    if value is None:
-        if required:
-            details.append({"message": REQUIRED, "property": where})
-        return
-    if not isinstance(value, str):
-        details.append({"message": "must be a string", "property": where})
-    elif maximum is not None and text_length(value) > maximum:
-        details.append({"message": f"Length must be between 0 and {maximum}", "property": where})
-
-
-def _number(value: Any, where: str, details: Details) -> None:
-    if value is None:
-        details.append({"message": REQUIRED, "property": where})
-    elif isinstance(value, bool) or not isinstance(value, int | float):
-        details.append({"message": "must be a number", "property": where})
-
-
-def _object(value: Any, where: str, details: Details) -> None:
-    if value is None:
-        details.append({"message": REQUIRED, "property": where})
-    elif not isinstance(value, dict):
-        details.append({"message": "must be an object", "property": where})
-
-
-def _message(message: dict[str, Any], where: str, details: Details) -> None:
-    kind = message.get("type")
-    field = lambda name: f"{where}.{name}"  # noqa: E731 - a short local namer
-    if kind in ("text", "textV2"):
-        _string(message.get("text"), field("text"), details, maximum=MAX_TEXT)
-    elif kind == "sticker":
-        _string(message.get("packageId"), field("packageId"), details)
-        _string(message.get("stickerId"), field("stickerId"), details)
-    elif kind in ("image", "video"):
-        _url(message.get("originalContentUrl"), field("originalContentUrl"), details)
-        _url(message.get("previewImageUrl"), field("previewImageUrl"), details)
-    elif kind == "audio":
-        _url(message.get("originalContentUrl"), field("originalContentUrl"), details)
-        _number(message.get("duration"), field("duration"), details)
-    elif kind == "location":
-        _string(message.get("title"), field("title"), details, maximum=100)
-        _string(message.get("address"), field("address"), details, maximum=100)
-        _number(message.get("latitude"), field("latitude"), details)
-        _number(message.get("longitude"), field("longitude"), details)
-    elif kind == "imagemap":
-        _url(message.get("baseUrl"), field("baseUrl"), details)
-        _string(message.get("altText"), field("altText"), details, maximum=1_500)
-        _object(message.get("baseSize"), field("baseSize"), details)
-    elif kind == "template":
-        _string(message.get("altText"), field("altText"), details, maximum=400)
-        _object(message.get("template"), field("template"), details)
-    elif kind == "flex":
-        _string(message.get("altText"), field("altText"), details, maximum=1_500)
-        _object(message.get("contents"), field("contents"), details)
-    elif kind == "coupon":
-        _string(message.get("couponId"), field("couponId"), details)
-    elif kind is None:
-        details.append({"message": REQUIRED, "property": field("type")})
-    else:
-        details.append({"message": "Invalid message type", "property": field("type")})
-    quick_reply = message.get("quickReply")
-    if isinstance(quick_reply, dict) and len(quick_reply.get("items") or []) > 13:
-        details.append(
-            {"message": "Size must be between 0 and 13", "property": field("quickReply.items")}
+QUICK_REPLY = Object(
+    fields={
+        "items": Array(
+            required=True,
+            max_items=13,
+            items=Object(
+                fields={
+                    "type": Text(required=True),
+                    "imageUrl": Url(),
+                    "action": Object(required=True, fields={"type": Text(required=True)}),
+                }
+            ),
         )
+    }
+)
+SENDER = Object(fields={"name": Text(not_empty=True, max_length=20), "iconUrl": Url()})
+_COMMON = Object(fields={"quickReply": QUICK_REPLY, "sender": SENDER})
+_TEXT = Text(required=True, not_empty=True, max_length=MAX_TEXT)
+_QUOTE_TOKEN = Text(not_empty=True)
+EMOJI = Object(
+    fields={
+        "index": Integer(required=True, minimum=0),
+        "productId": Text(required=True, not_empty=True),
+        "emojiId": Text(required=True, not_empty=True),
+    }
+)
+MENTIONEE = OneOf(
+    required=True,
+    kinds={
+        "user": Object(fields={"userId": ChatId(required=True)}),
+        "all": Object(),
+    },
+)
+SUBSTITUTION = OneOf(
+    required=True,
+    kinds={
+        "mention": Object(fields={"mentionee": MENTIONEE}),
+        "emoji": Object(
+            fields={
+                "productId": Text(required=True, not_empty=True),
+                "emojiId": Text(required=True, not_empty=True),
+            }
+        ),
+    },
+)
+_ACTIONS = Array(required=True, min_items=1, items=Object(fields={"type": Text(required=True)}))
+
+# In the order LINE lists them in its "Must be one of the following values" answer.
+MESSAGE = OneOf(
+    kinds={
+        "text": _COMMON.extended(
+            text=_TEXT,
+            emojis=Array(max_items=20, items=EMOJI),
+            quoteToken=_QUOTE_TOKEN,
+        ),
+        "image": _COMMON.extended(
+            originalContentUrl=Url(required=True), previewImageUrl=Url(required=True)
+        ),
+        "video": _COMMON.extended(
+            originalContentUrl=Url(required=True),
+            previewImageUrl=Url(required=True),
+            trackingId=Text(not_empty=True, max_length=100),
+        ),
+        "audio": _COMMON.extended(
+            originalContentUrl=Url(required=True), duration=Integer(required=True, minimum=1)
+        ),
+        "location": _COMMON.extended(
+            title=Text(required=True, not_empty=True, max_length=100),
+            address=Text(required=True, not_empty=True, max_length=100),
+            latitude=Number(required=True),
+            longitude=Number(required=True),
+        ),
+        "sticker": _COMMON.extended(
+            packageId=Text(required=True, not_empty=True),
+            stickerId=Text(required=True, not_empty=True),
+            quoteToken=_QUOTE_TOKEN,
+        ),
+        "template": _COMMON.extended(
+            altText=Text(required=True, not_empty=True, max_length=400),
+            template=Object(required=True, fields={"type": Text(required=True)}),
+        ),
+        "imagemap": _COMMON.extended(
+            baseUrl=Url(required=True),
+            altText=Text(required=True, not_empty=True, max_length=1_500),
+            baseSize=Object(
+                required=True,
+                fields={"width": Integer(required=True), "height": Integer(required=True)},
+            ),
+            actions=_ACTIONS,
+        ),
+        "flex": _COMMON.extended(
+            altText=Text(required=True, not_empty=True, max_length=1_500),
+            contents=Object(required=True, fields={"type": Text(required=True)}),
+        ),
+        "textV2": _COMMON.extended(
+            text=_TEXT,
+            substitution=KeyedObjects(
+                values=SUBSTITUTION, key_pattern=re.compile(r"^[A-Za-z0-9_]{1,20}$"), max_keys=100
+            ),
+            quoteToken=_QUOTE_TOKEN,
+        ),
+        "coupon": _COMMON.extended(couponId=Text(required=True, not_empty=True)),
+    }
+)
+MESSAGES = Array(required=True, min_items=1, max_items=5, items=MESSAGE)
+
+# --- Request bodies
+
+REPLY = Object(
+    fields={
+        "replyToken": Text(required=True, not_empty=True),
+        "messages": MESSAGES,
+        "notificationDisabled": Boolean(),
+    }
+)
+PUSH = Object(
+    fields={
+        "to": ChatId(required=True),
+        "messages": MESSAGES,
+        "notificationDisabled": Boolean(),
+        "customAggregationUnits": Array(max_items=1, items=Text(not_empty=True, max_length=30)),
+    }
+)
+VALIDATE = Object(fields={"messages": MESSAGES})
+LOADING = Object(fields={"chatId": Text(required=True, not_empty=True)})
+MARK_AS_READ = Object(fields={"markAsReadToken": Text(required=True, not_empty=True)})
 
 
-def messages(value: Any, details: Details) -> None:
-    """Check a `messages` array: 1 to 5 message objects, each valid for its type."""
-    if value is None:
-        details.append({"message": REQUIRED, "property": "messages"})
-        return
-    if not isinstance(value, list) or not 1 <= len(value) <= 5:
-        details.append({"message": "Size must be between 1 and 5", "property": "messages"})
-        return
-    for index, message in enumerate(value):
-        where = f"messages[{index}]"
-        if not isinstance(message, dict):
-            details.append({"message": "must be an object", "property": where})
-        else:
-            _message(message, where, details)
-
-
-def required_string(body: dict[str, Any], name: str, details: Details) -> None:
-    _string(body.get(name), name, details)
-    if isinstance(body.get(name), str) and not body[name]:
-        details.append({"message": "must not be empty", "property": name})
-
-
-def notification_disabled(body: dict[str, Any], details: Details) -> None:
-    if "notificationDisabled" in body and not isinstance(body["notificationDisabled"], bool):
-        details.append({"message": "must be a boolean", "property": "notificationDisabled"})
+def enforce(rule: Rule, body: dict[str, Any], *more: dict[str, str]) -> None:
+    """Raise LINE's 400 unless `body` follows `rule` (`more`: details found by the caller)."""
+    try:
+        details = problems(rule, body) + list(more)
+    except Unreadable as error:
+        raise LineError(
+            400,
+            f"The property, '{error.where}', in the request body is invalid (line: -, column: -)",
+        ) from None
+    if details:
+        raise invalid(details)

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from inbox.sandbox import events, ids, media
+from inbox.sandbox import emojis, events, ids, media
 from inbox.sandbox.models import (
     ChatMessage,
     Friendship,
@@ -113,7 +113,10 @@ def send_text(
         raise SimulationError(_l("Write something first."))
     if len(text.encode("utf-16-le")) // 2 > MAX_TEXT:
         raise SimulationError(_l("A message can have at most 5,000 characters."))
-    return send(sandbox, channel_pk, chat, sender_id, {"type": "text", "text": text})
+    content: dict[str, Any] = {"type": "text", "text": text}
+    if found := emojis.find_in(text):
+        content["emojis"] = found
+    return send(sandbox, channel_pk, chat, sender_id, content)
 
 
 def send_sticker(
